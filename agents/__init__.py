@@ -1,0 +1,1 @@
+"""LangGraph agents for chemassist (router, tool loop, literature subgraph, safety guard)."""

@@ -1,0 +1,1 @@
+"""chemassist application layer: settings, database, services, CLI and the Streamlit shell."""

@@ -1,0 +1,80 @@
+"""`chemassist init` and `chemassist web`: prepare the installation and start the Streamlit app."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from app.cli.common import console, friendly_errors
+from app.services import bootstrap
+from app.settings import PROJECT_ROOT, get_settings
+
+STREAMLIT_ENTRY = PROJECT_ROOT / "app" / "streamlit_app.py"
+
+
+@friendly_errors
+def init(
+    admin: str = typer.Option("admin", "--admin", help="Username of the first administrator."),
+    ask: bool = typer.Option(
+        None, "--ask/--no-ask", help="Ask for the admin password (default: ask when run in a terminal)."
+    ),
+) -> None:
+    """Apply database migrations and create the first admin account if there is none."""
+    revision = bootstrap.ensure_schema()
+    console.print(f"Database ready (revision {revision}) at {get_settings().resolved_database_url}")
+    if ask is None:
+        ask = sys.stdin.isatty()
+    password = None
+    if ask and bootstrap.accounts.count_admins() == 0:
+        console.print(f"No administrator yet. Choose a password for '{admin}' (empty: generate one).")
+        password = typer.prompt("Password", hide_input=True, default="", show_default=False) or None
+        if password:
+            typer.prompt("Repeat", hide_input=True, confirmation_prompt=False) == password or _mismatch()
+    created = bootstrap.ensure_admin(admin, password)
+    if created and created.password:
+        console.print(
+            f"\n[bold]First administrator created[/]: user [bold]{created.username}[/], "
+            f"password [bold]{created.password}[/]\n"
+            "This password is shown once. Change it on the Account page after signing in "
+            f"(or: chemassist users reset-password {created.username}).\n"
+        )
+    elif created:
+        console.print(f"First administrator '{created.username}' created.")
+
+
+def _mismatch() -> None:
+    console.print("[red]The passwords differ; nothing was created.[/]")
+    raise typer.Exit(1)
+
+
+def web(
+    host: str = typer.Option(None, "--host", help="Listen address (default CHEMASSIST_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (default CHEMASSIST_PORT or 8501)."),
+) -> None:
+    """Start the web app (Streamlit) and print its URL."""
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    console.print(f"chemassist is starting at [bold]http://{host}:{port}[/]  (Ctrl+C to stop)")
+    args = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(STREAMLIT_ENTRY),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    os.execv(sys.executable, args)

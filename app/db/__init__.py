@@ -1,0 +1,1 @@
+"""chemassist's database: models, engine and migrations."""

@@ -1,0 +1,291 @@
+"""Accounts: users, sign-in (argon2, throttled, no user enumeration), roles, 'stay signed in' tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db.engine import session_scope
+from app.db.models import AuthToken, LoginThrottle, Role, User, utcnow
+from app.errors import AuthenticationFailed, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+from app.settings import get_settings
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both paths cost one argon2 verification.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the rest of the app may know about a user (never the hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in (Role.admin, Role.instructor)
+
+
+def _account(user: User) -> Account:
+    return Account(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if username and password.lower() == username.lower():
+        raise ValidationFailed("The password must not be the username.")
+
+
+def parse_role(role: str | Role) -> Role:
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"Unknown role '{role}'. Choose one of: {choices}.") from None
+
+
+def _get_user(db: Session, username: str) -> User:
+    user = db.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise NotFound(f"No user named '{normalize_username(username)}'.")
+    return user
+
+
+def create_user(
+    username: str, password: str, display_name: str = "", role: str | Role = Role.chemist
+) -> Account:
+    name = normalize_username(username)
+    if not USERNAME_RE.match(name):
+        raise ValidationFailed(
+            "A username has 2-64 characters: lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    check_password_strength(password, name)
+    role = parse_role(role)
+    try:
+        with session_scope() as db:
+            if db.scalar(select(User.id).where(User.username == name)) is not None:
+                raise ValidationFailed(f"The username '{name}' is taken. Choose another one.")
+            user = User(
+                username=name,
+                display_name=display_name.strip() or name,
+                password_hash=_hasher.hash(password),
+                role=role,
+                active=True,
+            )
+            db.add(user)
+            db.flush()
+            return _account(user)
+    except IntegrityError as exc:  # a concurrent insert won the race
+        raise ValidationFailed(f"The username '{name}' is taken. Choose another one.") from exc
+
+
+def list_users() -> list[Account]:
+    with session_scope() as db:
+        return [_account(u) for u in db.scalars(select(User).order_by(User.username))]
+
+
+def get_account(user_id: int) -> Account:
+    with session_scope() as db:
+        user = db.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return _account(user)
+
+
+def find_account(username: str) -> Account:
+    with session_scope() as db:
+        return _account(_get_user(db, username))
+
+
+def count_admins() -> int:
+    with session_scope() as db:
+        return (
+            db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
+        )
+
+
+def _require_admin(actor: Account) -> None:
+    if actor.role != Role.admin:
+        raise PermissionDenied("Only an administrator can manage accounts.")
+
+
+def _keep_one_admin(
+    db: Session, user: User, new_role: Role | None = None, active: bool | None = None
+) -> None:
+    losing_admin = user.role == Role.admin and (
+        (new_role is not None and new_role != Role.admin) or active is False
+    )
+    if not losing_admin:
+        return
+    admins = db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
+    if admins <= 1:
+        raise ValidationFailed("This is the last active administrator; make another user admin first.")
+
+
+def set_role(username: str, role: str | Role, actor: Account | None = None) -> Account:
+    """Change a user's role. *actor* None means the local CLI (trusted operator)."""
+    if actor is not None:
+        _require_admin(actor)
+    new_role = parse_role(role)
+    with session_scope() as db:
+        user = _get_user(db, username)
+        _keep_one_admin(db, user, new_role=new_role)
+        user.role = new_role
+        return _account(user)
+
+
+def set_active(username: str, active: bool, actor: Account | None = None) -> Account:
+    if actor is not None:
+        _require_admin(actor)
+    with session_scope() as db:
+        user = _get_user(db, username)
+        _keep_one_admin(db, user, active=active)
+        user.active = active
+        if not active:
+            db.query(AuthToken).filter(AuthToken.user_id == user.id).delete()
+        return _account(user)
+
+
+def reset_password(username: str, new_password: str, actor: Account | None = None) -> Account:
+    if actor is not None:
+        _require_admin(actor)
+    with session_scope() as db:
+        user = _get_user(db, username)
+        check_password_strength(new_password, user.username)
+        user.password_hash = _hasher.hash(new_password)
+        db.query(AuthToken).filter(AuthToken.user_id == user.id).delete()
+        db.query(LoginThrottle).filter(LoginThrottle.key == user.username).delete()
+        return _account(user)
+
+
+def change_password(user_id: int, current_password: str, new_password: str) -> None:
+    with session_scope() as db:
+        user = db.get(User, user_id)
+        if user is None or not _verify(user.password_hash, current_password):
+            raise AuthenticationFailed("The current password is not right.")
+        check_password_strength(new_password, user.username)
+        if current_password == new_password:
+            raise ValidationFailed("The new password must differ from the current one.")
+        user.password_hash = _hasher.hash(new_password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _delay_after(failures: int) -> int:
+    settings = get_settings()
+    extra = failures - settings.login_max_free_failures
+    if extra < 0:
+        return 0
+    return min(2 ** (extra + 1), settings.login_max_delay_s)
+
+
+def authenticate(username: str, password: str) -> Account:
+    """Check a username and password. The error never tells whether the user exists."""
+    key = normalize_username(username)[:64]
+    now = utcnow()
+    with session_scope() as db:
+        throttle = db.get(LoginThrottle, key)
+        if throttle and throttle.blocked_until and throttle.blocked_until > now:
+            raise TooManyAttempts(max(1, int((throttle.blocked_until - now).total_seconds() + 0.999)))
+        user = db.scalar(select(User).where(User.username == key))
+        ok = (
+            _verify(user.password_hash if user else _DUMMY_HASH, password)
+            and user is not None
+            and user.active
+        )
+        if ok:
+            assert user is not None
+            if throttle:
+                db.delete(throttle)
+            user.last_login_at = now
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            return _account(user)
+        if throttle is None:
+            throttle = LoginThrottle(key=key, failures=0)
+            db.add(throttle)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        delay = _delay_after(throttle.failures)
+        throttle.blocked_until = now + timedelta(seconds=delay) if delay else None
+    raise AuthenticationFailed("Wrong username or password.")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user_id: int) -> str:
+    """A random token for the browser cookie; the database keeps only its hash."""
+    token = secrets.token_urlsafe(32)
+    with session_scope() as db:
+        db.add(
+            AuthToken(
+                user_id=user_id,
+                token_hash=_token_hash(token),
+                expires_at=utcnow() + timedelta(days=get_settings().session_days),
+            )
+        )
+    return token
+
+
+def account_for_token(token: str | None) -> Account | None:
+    if not token:
+        return None
+    with session_scope() as db:
+        row = db.scalar(select(AuthToken).where(AuthToken.token_hash == _token_hash(token)))
+        if row is None or row.expires_at <= utcnow():
+            return None
+        user = db.get(User, row.user_id)
+        return _account(user) if user is not None and user.active else None
+
+
+def revoke_token(token: str | None) -> None:
+    if not token:
+        return
+    with session_scope() as db:
+        db.query(AuthToken).filter(AuthToken.token_hash == _token_hash(token)).delete()

@@ -1,0 +1,82 @@
+"""chemassist settings: the one place configuration is read (env prefix CHEMASSIST_, optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHEMASSIST_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite database, Milvus Lite file and logs live."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/chemassist.db (PostgreSQL for scale).",
+    )
+    milvus_uri: str | None = Field(
+        default=None, description="Milvus URI; default the Milvus Lite file <data_dir>/milvus.db."
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible base URL (gateway, vLLM, llama-server); unset = offline mode.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the LLM endpoint, if it needs one."
+    )
+    llm_model: str | None = Field(default=None, description="Model name to request from the LLM endpoint.")
+    host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(default=8501, ge=1, le=65535, description="Port the web app listens on.")
+    login_max_free_failures: int = Field(
+        default=3, ge=1, description="Failed logins allowed before slowing down."
+    )
+    login_max_delay_s: int = Field(
+        default=60, ge=1, description="Longest wait imposed after repeated failures."
+    )
+    sso_enabled: bool = Field(
+        default=False, description="Offer single sign-on through Streamlit's st.login (OIDC, see README)."
+    )
+    sso_auto_create: bool = Field(default=False, description="Create a chemist account on first SSO sign-in.")
+    session_days: int = Field(
+        default=14, ge=1, description="How long a 'stay signed in' browser token lives."
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'chemassist.db'}"
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and the CLI's --data-dir change the environment)."""
+    get_settings.cache_clear()

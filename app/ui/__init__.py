@@ -1,0 +1,1 @@
+"""Streamlit widgets and page helpers shared by the pages in pages/."""

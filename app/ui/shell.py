@@ -1,0 +1,55 @@
+"""The Streamlit shell: page setup, database check, sign-in gate, navigation and sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.db import migrate
+from app.db.models import Role
+from app.errors import ChemassistError
+from app.settings import PROJECT_ROOT
+from app.ui import auth, state
+
+PAGES = PROJECT_ROOT / "pages"
+
+
+def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    return st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=default)
+
+
+def _sidebar(account) -> None:  # type: ignore[no-untyped-def]
+    with st.sidebar:
+        st.markdown(f"**{account.display_name}**  \n`{account.username}` · {account.role.value}")
+        current = state.current_session(account)
+        if current:
+            st.caption(f"Research session: **{current.title}**")
+        else:
+            st.caption("No research session open")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            auth.sign_out()
+            st.rerun()
+
+
+def run() -> None:
+    st.set_page_config(page_title="chemassist", page_icon=":material/science:", layout="wide")
+    auth.write_pending_cookie()
+    try:
+        migrate.require_current_schema()
+        account = auth.current_account()
+    except ChemassistError as exc:
+        st.title("chemassist")
+        st.error(str(exc))
+        st.stop()
+
+    if account is None:
+        st.navigation([_page("login", "Sign in", ":material/login:", default=True)], position="hidden").run()
+        return
+
+    pages = {
+        "Research": [_page("sessions", "Sessions", ":material/folder_open:", default=True)],
+        "You": [_page("account", "Account", ":material/person:")],
+    }
+    if account.role == Role.admin:
+        pages["Administration"] = [_page("admin", "Users & health", ":material/admin_panel_settings:")]
+    _sidebar(account)
+    st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""Model serving: catalog, GPU sizing and placement, launcher and OpenAI-compatible gateway."""

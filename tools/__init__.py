@@ -1,0 +1,1 @@
+"""Pure chemistry domain code: no UI, no language model, no database."""
