@@ -16,12 +16,16 @@ _ACCOUNT = "account"
 _PENDING_COOKIE = "pending_cookie"
 
 
+def _cookie_token() -> str | None:
+    token = st.context.cookies.get(COOKIE)
+    return token if isinstance(token, str) and token else None
+
+
 def current_account() -> Account | None:
     account = st.session_state.get(_ACCOUNT)
     if account is not None:
         return account
-    token = st.context.cookies.get(COOKIE)
-    account = accounts.account_for_token(token)
+    account = accounts.account_for_token(_cookie_token())
     if account is None:
         account = _sso_account()
     if account is not None:
@@ -66,7 +70,7 @@ def sign_in(username: str, password: str, remember: bool) -> Account:
 
 
 def sign_out() -> None:
-    accounts.revoke_token(st.context.cookies.get(COOKIE))
+    accounts.revoke_token(_cookie_token())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     st.session_state[_PENDING_COOKIE] = ""  # expire the cookie on the next run
