@@ -30,25 +30,25 @@ class Settings(BaseSettings):
         default=None,
         description="OpenAI-compatible base URL (gateway, vLLM, llama-server); unset = offline mode.",
     )
-    llm_api_key: SecretStr | None = Field(
-        default=None, description="API key for the LLM endpoint, if it needs one."
-    )
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM endpoint, if it needs one.")
     llm_model: str | None = Field(default=None, description="Model name to request from the LLM endpoint.")
+    llm_role_models: dict[str, str] = Field(
+        default_factory=dict,
+        description='Model per role, JSON: {"chemistry": "chem-lora", "materials": "mat-lora", "general": "base"}.',
+    )
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one call to the LLM endpoint.")
+    agent_max_steps: int = Field(default=6, ge=1, le=50, description="Model calls allowed in one chat turn.")
+    agent_time_limit_s: float = Field(default=180.0, gt=0, description="Time allowed for one chat turn.")
+    synthesis_time_limit_s: float = Field(default=20.0, gt=0, le=3600, description="Retrosynthesis search time.")
     host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     port: int = Field(default=8501, ge=1, le=65535, description="Port the web app listens on.")
-    login_max_free_failures: int = Field(
-        default=3, ge=1, description="Failed logins allowed before slowing down."
-    )
-    login_max_delay_s: int = Field(
-        default=60, ge=1, description="Longest wait imposed after repeated failures."
-    )
+    login_max_free_failures: int = Field(default=3, ge=1, description="Failed logins allowed before slowing down.")
+    login_max_delay_s: int = Field(default=60, ge=1, description="Longest wait imposed after repeated failures.")
     sso_enabled: bool = Field(
         default=False, description="Offer single sign-on through Streamlit's st.login (OIDC, see README)."
     )
     sso_auto_create: bool = Field(default=False, description="Create a chemist account on first SSO sign-in.")
-    session_days: int = Field(
-        default=14, ge=1, description="How long a 'stay signed in' browser token lives."
-    )
+    session_days: int = Field(default=14, ge=1, description="How long a 'stay signed in' browser token lives.")
 
     @field_validator("data_dir")
     @classmethod

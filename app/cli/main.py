@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import db, doctor, users, webapp
+from app.cli import agent, db, doctor, mol, users, webapp
 
 app = typer.Typer(
     name="chemassist",
@@ -14,9 +14,12 @@ app = typer.Typer(
 )
 app.add_typer(db.cli, name="db")
 app.add_typer(users.cli, name="users")
+app.add_typer(mol.cli, name="mol")
 app.command("doctor")(doctor.doctor)
 app.command("web")(webapp.web)
 app.command("init")(webapp.init)
+app.command("chat")(agent.chat_command)
+app.add_typer(agent.eval_cli, name="eval")
 
 
 def main() -> None:

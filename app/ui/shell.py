@@ -46,7 +46,10 @@ def run() -> None:
         return
 
     pages = {
-        "Research": [_page("sessions", "Sessions", ":material/folder_open:", default=True)],
+        "Research": [
+            _page("chat", "Chat", ":material/chat:"),
+            _page("sessions", "Sessions", ":material/folder_open:", default=True),
+        ],
         "You": [_page("account", "Account", ":material/person:")],
     }
     if account.role == Role.admin:

@@ -1,0 +1,103 @@
+"""Chat models by role (chemistry / materials / general) on OpenAI-compatible servers, with fallback.
+
+If the model for a role cannot be reached, the next role's model answers, and finally the offline model:
+a turn never fails just because a server is down, and the answer says who answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_openai import ChatOpenAI
+
+from agents.offline import OFFLINE_MODEL_NAME, OfflineChatModel
+
+ROLES = ("chemistry", "materials", "general")
+UNREACHABLE = (
+    openai.APIConnectionError,
+    openai.APITimeoutError,
+    openai.NotFoundError,
+    openai.InternalServerError,
+    openai.AuthenticationError,
+    openai.PermissionDeniedError,
+    openai.RateLimitError,
+    openai.BadRequestError,
+    httpx.HTTPError,
+)
+
+
+@dataclass(frozen=True)
+class ModelEndpoint:
+    """One served model: which role it plays and where it answers."""
+
+    role: str
+    model: str
+    base_url: str
+    api_key: str | None = None
+    timeout_s: float = 60.0
+
+    def chat_model(self) -> BaseChatModel:
+        return ChatOpenAI(
+            model=self.model,
+            base_url=self.base_url,
+            api_key=self.api_key or "not-needed",  # type: ignore[arg-type]
+            timeout=self.timeout_s,
+            max_retries=0,  # fall back to the next model instead of waiting
+            streaming=True,
+            temperature=0,
+        )
+
+
+@dataclass
+class ModelChain:
+    """The served models in fallback order for each role, ending with the offline model."""
+
+    endpoints: Sequence[ModelEndpoint] = ()
+    offline: BaseChatModel = field(default_factory=OfflineChatModel)
+
+    def order(self, role: str) -> list[ModelEndpoint]:
+        own = [e for e in self.endpoints if e.role == role]
+        others = [e for r in ROLES if r != role for e in self.endpoints if e.role == r]
+        rest = [e for e in self.endpoints if e not in own and e not in others]
+        seen: set[tuple[str, str]] = set()
+        ordered = []
+        for e in own + others + rest:  # the same model serving two roles is tried once
+            if (e.model, e.base_url) not in seen:
+                seen.add((e.model, e.base_url))
+                ordered.append(e)
+        return ordered
+
+    @property
+    def is_offline(self) -> bool:
+        return not self.endpoints
+
+    def invoke(
+        self,
+        role: str,
+        messages: list[BaseMessage],
+        tools: Sequence[Any],
+        config: RunnableConfig | None = None,
+    ) -> tuple[AIMessage, str, list[str]]:
+        """(reply, model name, notes about models that failed) for the first model that answers."""
+        notes: list[str] = []
+        for endpoint in self.order(role):
+            try:
+                model = endpoint.chat_model()
+                bound = model.bind_tools(tools) if tools else model
+                reply = bound.invoke(messages, config=config)
+                return reply, f"{endpoint.model} ({endpoint.role})", notes  # type: ignore[return-value]
+            except UNREACHABLE as exc:
+                notes.append(
+                    f"The {endpoint.role} model '{endpoint.model}' at {endpoint.base_url} failed: "
+                    f"{type(exc).__name__}. "
+                )
+        bound = self.offline.bind_tools(tools) if tools else self.offline  # type: ignore[attr-defined]
+        reply = bound.invoke(messages, config=config)
+        return reply, OFFLINE_MODEL_NAME, notes  # type: ignore[return-value]

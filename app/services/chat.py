@@ -1,0 +1,252 @@
+"""One chat turn (DESIGN.md "data flow"): store the question, stream the agent graph with thread id = research
+session id, store the answer with its tool calls and artifacts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from sqlalchemy.engine import make_url
+
+from agents.graph import build_graph
+from agents.models import ROLES, ModelChain, ModelEndpoint
+from agents.offline import OFFLINE_MODEL_NAME
+from agents.toolkit import ToolContext, build_tools
+from app.errors import ValidationFailed
+from app.services import sessions
+from app.services.accounts import Account
+from app.settings import Settings, get_settings
+
+MAX_QUESTION = 8000
+DEFAULT_TITLE = "New research session"
+Event = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class ToolCallRecord:
+    id: str
+    name: str
+    args: dict[str, Any]
+    result: dict[str, Any] | None = None
+    started: float = field(default_factory=time.monotonic)
+    duration_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "args": self.args,
+            "result": self.result,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+        }
+
+
+@dataclass
+class TurnResult:
+    message: sessions.MessageInfo
+    tool_calls: list[dict[str, Any]]
+    artifacts: list[sessions.ArtifactInfo]
+    model: str
+    stopped: bool = False
+
+    @property
+    def offline(self) -> bool:
+        return self.model == OFFLINE_MODEL_NAME
+
+
+def model_chain(settings: Settings | None = None) -> ModelChain:
+    """Served models by role from settings; no base URL means offline mode."""
+    settings = settings or get_settings()
+    if not settings.llm_base_url:
+        return ModelChain()
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    endpoints = []
+    for role in ROLES:
+        model = settings.llm_role_models.get(role) or settings.llm_model
+        if model:
+            endpoints.append(ModelEndpoint(role, model, settings.llm_base_url, key, settings.llm_timeout_s))
+    return ModelChain(endpoints=endpoints)
+
+
+_lock = threading.Lock()
+_graphs: dict[tuple[Any, ...], Any] = {}
+
+
+def _checkpointer(url: str) -> Any:
+    """LangGraph's checkpointer in the app database: SQLite by default, PostgreSQL when the app uses it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        conn = sqlite3.connect(parsed.database or ":memory:", check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn)
+    else:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+
+        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+        saver = PostgresSaver(conn)  # type: ignore[arg-type]
+    saver.setup()
+    return saver
+
+
+def tool_context(settings: Settings) -> ToolContext:
+    return ToolContext(
+        milvus_uri=settings.resolved_milvus_uri,
+        synthesis_time_limit_s=settings.synthesis_time_limit_s,
+        synthesis_cache_dir=settings.data_dir / "synthesis",
+    )
+
+
+def standalone_graph(*, offline: bool = False, settings: Settings | None = None) -> Any:
+    """A graph with in-memory state (evaluations, benchmarks): nothing is written to the app database."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    settings = settings or get_settings()
+    chain = ModelChain() if offline else model_chain(settings)
+    return build_graph(
+        chain,
+        build_tools(tool_context(settings)),
+        InMemorySaver(),
+        max_steps=settings.agent_max_steps,
+        time_limit_s=settings.agent_time_limit_s,
+    )
+
+
+def agent_graph(settings: Settings | None = None) -> Any:
+    """The compiled graph for these settings (one per process: the checkpointer holds a connection)."""
+    settings = settings or get_settings()
+    chain = model_chain(settings)
+    key = (
+        settings.resolved_database_url,
+        settings.resolved_milvus_uri,
+        tuple(chain.endpoints),
+        settings.agent_max_steps,
+        settings.agent_time_limit_s,
+        settings.synthesis_time_limit_s,
+    )
+    with _lock:
+        if key not in _graphs:
+            ctx = ToolContext(
+                milvus_uri=settings.resolved_milvus_uri,
+                synthesis_time_limit_s=settings.synthesis_time_limit_s,
+                synthesis_cache_dir=settings.data_dir / "synthesis",
+            )
+            _graphs[key] = build_graph(
+                chain,
+                build_tools(ctx),
+                _checkpointer(settings.resolved_database_url),
+                max_steps=settings.agent_max_steps,
+                time_limit_s=settings.agent_time_limit_s,
+            )
+        return _graphs[key]
+
+
+def reset_graphs() -> None:
+    """Forget compiled graphs and close their checkpointer connections (tests, settings changes)."""
+    with _lock:
+        for graph in _graphs.values():
+            conn = getattr(graph.checkpointer, "conn", None)
+            if conn is not None:
+                conn.close()
+        _graphs.clear()
+
+
+def _artifacts_for(call: ToolCallRecord) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, title, payload) artifacts from one tool result."""
+    r = call.result or {}
+    if "error" in r or r.get("refused"):
+        return []
+    if call.name == "molecule_info":
+        return [("molecule", f"{r.get('input')} ({r.get('formula')})", r)]
+    if call.name == "predict_properties":
+        return [("table", f"Predicted properties of {r.get('query')}", r)]
+    if call.name == "screen_candidates":
+        return [("table", f"Screening around {r.get('seed')}", r)]
+    if call.name == "find_similar":
+        return [("table", f"Molecules similar to {r.get('query')}", r)]
+    if call.name == "plan_synthesis" and r.get("routes"):
+        return [("route", f"Routes to {r.get('target')}", r)]
+    if call.name == "search_literature":
+        return [("citation", f"[{c['n']}] {c['title']}", c) for c in r.get("citations", [])]
+    return []
+
+
+def send(
+    account: Account,
+    session_id: int,
+    text: str,
+    *,
+    role: str | None = None,
+    on_event: Event | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TurnResult:
+    """Run one turn. Events: ('token', {text}), ('tool_call', {...}), ('tool_result', {...})."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("Type a question first.")
+    if len(text) > MAX_QUESTION:
+        raise ValidationFailed(f"A message has at most {MAX_QUESTION} characters (this one has {len(text)}).")
+    if role is not None and role not in ROLES:
+        raise ValidationFailed(f"Unknown model role '{role}'. Choose one of: {', '.join(ROLES)}.")
+    emit = on_event or (lambda kind, data: None)
+    info = sessions.get_session(account, session_id)
+    sessions.add_message(account, session_id, "user", text)
+    if info.title == DEFAULT_TITLE:
+        sessions.rename_session(account, session_id, text if len(text) <= 60 else text[:57].rstrip() + "...")
+
+    graph = agent_graph()
+    config = {"configurable": {"thread_id": str(session_id), "role": role}, "recursion_limit": 50}
+    calls: dict[str, ToolCallRecord] = {}
+    streamed: list[str] = []
+    stopped = False
+    for mode, payload in graph.stream(
+        {"messages": [HumanMessage(content=text)]}, config, stream_mode=["messages", "updates"]
+    ):
+        if should_stop and should_stop():
+            stopped = True
+            break
+        if mode == "messages":
+            chunk, meta = payload
+            if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "agent" and chunk.content:
+                streamed.append(str(chunk.content))
+                emit("token", {"text": str(chunk.content)})
+            continue
+        for update in (payload or {}).values():
+            for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                if isinstance(message, AIMessage) and message.tool_calls:
+                    for c in message.tool_calls:
+                        calls[c["id"]] = ToolCallRecord(c["id"], c["name"], c["args"])
+                        emit("tool_call", calls[c["id"]].as_dict())
+                elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
+                    record = calls[message.tool_call_id]
+                    record.duration_s = time.monotonic() - record.started
+                    try:
+                        record.result = json.loads(str(message.content))
+                    except json.JSONDecodeError:
+                        record.result = {"error": str(message.content)}
+                    emit("tool_result", record.as_dict())
+
+    state = graph.get_state(config).values
+    last = state.get("messages", [])[-1] if state.get("messages") else None
+    answer = str(last.content) if isinstance(last, AIMessage) and not last.tool_calls else "".join(streamed)
+    if stopped:
+        answer = (answer + "\n\n*(Stopped.)*").strip()
+    model = state.get("model_used") or OFFLINE_MODEL_NAME
+    call_dicts = [c.as_dict() for c in calls.values()]
+    message = sessions.add_message(account, session_id, "assistant", answer, model=model, tool_calls=call_dicts)
+    artifacts = [
+        sessions.add_artifact(account, session_id, kind, payload, title=title, message_id=message.id)
+        for call in calls.values()
+        for kind, title, payload in _artifacts_for(call)
+    ]
+    return TurnResult(message=message, tool_calls=call_dicts, artifacts=artifacts, model=model, stopped=stopped)

@@ -1,0 +1,138 @@
+"""Molecules for the UI: analyse one or many inputs, read uploads, search, depict; chemistry errors become
+ValidationFailed with the toolkit's message (pages never import tools/ directly)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import tools.chem as chem
+from app.errors import ValidationFailed
+
+Progress = Callable[[int, int], None]
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_UPLOAD_ROWS = 100_000
+
+
+def _mol(text: str) -> Any:
+    try:
+        return chem.parse(text)
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def analyse(text: str, *, standardize: bool = False, tautomer: bool = False) -> dict[str, Any]:
+    """Everything about one molecule (flat dict, see tools.chem.MoleculeReport.to_record)."""
+    try:
+        return chem.analyse(text, standardize_input=standardize, canonical_tautomer=tautomer).to_record()
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def analyse_many(
+    texts: Sequence[str], *, progress: Progress | None = None, fast: bool = False, n_jobs: int | None = None
+) -> list[dict[str, Any]]:
+    """One row per SMILES (bad ones carry an 'error'), on all cores, with ``progress(done, total)``."""
+    options = chem.BatchOptions(identifiers=not fast, filters=not fast, alerts=not fast, safety=not fast)
+    return chem.analyse_batch(list(texts), options=options, n_jobs=n_jobs, progress=progress)
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """Rows of an analysed upload, plus the failures as 'row N: message' lines."""
+
+    rows: list[dict[str, Any]]
+    failures: list[str]
+
+    @property
+    def ok_rows(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if not r.get("error")]
+
+
+def analyse_upload(
+    data: bytes,
+    filename: str,
+    *,
+    smiles_column: str | None = None,
+    progress: Progress | None = None,
+    fast: bool = False,
+    max_rows: int = MAX_UPLOAD_ROWS,
+) -> UploadResult:
+    """Read an uploaded SDF/CSV/SMILES file and analyse every row; bad rows are reported, good rows kept."""
+    try:
+        records = list(
+            chem.read_records(
+                data, filename=filename, smiles_column=smiles_column, max_bytes=MAX_UPLOAD_BYTES, parse=False
+            )
+        )
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+    if not records:
+        raise ValidationFailed(f"{filename} contains no molecules.")
+    if len(records) > max_rows:
+        raise ValidationFailed(f"{filename} has {len(records):,} molecules; the limit is {max_rows:,}. Split it.")
+    options = chem.BatchOptions(identifiers=not fast, filters=not fast, alerts=not fast, safety=not fast)
+    rows = chem.analyse_batch(records, options=options, progress=progress)
+    failures = [f"row {r['row']}: {r['error']}" for r in rows if r.get("error")]
+    return UploadResult(rows, failures)
+
+
+def svg(text: str, *, highlight: Sequence[int] = (), smarts: str | None = None, size: int = 350) -> str:
+    """SVG of a molecule, highlighting atom indices and/or the matches of a SMARTS pattern."""
+    mol = _mol(text)
+    atoms = set(highlight)
+    if smarts:
+        try:
+            atoms.update(i for m in chem.substructure_matches(mol, smarts) for i in m)
+        except chem.ChemError as exc:
+            raise ValidationFailed(str(exc)) from None
+    return chem.to_svg(mol, size=(size, size), highlight=sorted(atoms))
+
+
+def grid_svg(smiles: Sequence[str], *, legends: Sequence[str] | None = None, per_row: int = 4) -> str:
+    """One SVG grid of several molecules (unreadable SMILES are skipped)."""
+    mols, kept = [], []
+    for i, s in enumerate(smiles):
+        try:
+            mols.append(chem.parse(s, kind="smiles"))
+            kept.append(i)
+        except chem.ChemError:
+            continue
+    labels = [legends[i] for i in kept] if legends is not None else None
+    return str(chem.grid(mols, legends=labels, per_row=per_row))
+
+
+def conformer(text: str) -> dict[str, Any]:
+    """3D conformer (ETKDG + MMFF94): mol block, atom symbols, coordinates (Angstrom), bonds, energy."""
+    try:
+        return chem.conformer_3d(_mol(text)).to_dict()
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def similar(query: str, smiles: Sequence[str], *, k: int = 10, kind: str = "morgan") -> list[dict[str, Any]]:
+    """Top-k most similar of ``smiles`` to ``query``: [{index, similarity, smiles}], best first."""
+    target = _mol(query)
+    mols = [_maybe(s) for s in smiles]
+    return [h.to_dict() for h in chem.similarity_search(target, mols, k=k, kind=kind)]  # type: ignore[arg-type]
+
+
+def substructure(smarts: str, smiles: Sequence[str]) -> list[dict[str, Any]]:
+    """Which of ``smiles`` contain the SMARTS pattern: [{index, matches}]."""
+    try:
+        return [h.to_dict() for h in chem.substructure_search([_maybe(s) for s in smiles], smarts)]
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def screen(text: str) -> dict[str, Any]:
+    """Safety screen of one molecule: {flagged, hits: [{name, category, source, matched_by, atoms}]}."""
+    return chem.screen(_mol(text)).to_dict()
+
+
+def _maybe(smiles: str) -> Any:
+    try:
+        return chem.parse(smiles, kind="smiles")
+    except chem.ChemError:
+        return None

@@ -1,0 +1,112 @@
+"""Render stored artifacts (molecules, tables, routes, citations) and tool-call cards on any page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.services import molecules
+from app.services.sessions import ArtifactInfo
+
+
+def _svg(smiles: str, size: int = 260) -> None:
+    try:
+        st.html(molecules.svg(smiles, size=size))
+    except Exception:  # a structure we cannot draw is shown as text, not an error page
+        st.code(smiles)
+
+
+def molecule(payload: dict[str, Any]) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        _svg(payload.get("canonical_smiles", ""))
+    with right:
+        st.markdown(f"**{payload.get('input', '')}** · {payload.get('formula', '')} · `{payload.get('inchikey', '')}`")
+        keys = ["mol_weight", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "qed", "sa_score"]
+        units = payload.get("units", {})
+        st.dataframe(
+            pd.DataFrame([{"descriptor": k, "value": payload.get(k), "unit": units.get(k, "")} for k in keys]),
+            hide_index=True,
+        )
+        st.caption(payload.get("provenance", ""))
+
+
+def _prediction_rows(predictions: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "property": p.get("label") or p.get("property"),
+                "predicted": p.get("value"),
+                "90% low": p.get("interval_low"),
+                "90% high": p.get("interval_high"),
+                "unit": p.get("unit"),
+                "in domain": p.get("in_domain"),
+                "max similarity": p.get("max_similarity"),
+                "model (test RMSE)": f"{p.get('model')} ({p.get('test_rmse')})" if p.get("model") else "",
+                "error": p.get("error") or "",
+            }
+            for p in predictions
+        ]
+    )
+
+
+def table(payload: dict[str, Any]) -> None:
+    if "predictions" in payload:
+        st.markdown(f"`{payload.get('smiles')}`")
+        st.dataframe(_prediction_rows(payload["predictions"]), hide_index=True)
+        if any(p.get("in_domain") is False for p in payload["predictions"]):
+            st.warning("Some predictions are outside the model's applicability domain: treat them with caution.")
+    elif "rows" in payload:
+        rows = []
+        for row in payload["rows"]:
+            flat = {
+                "rank": row.get("rank"),
+                "SMILES": row.get("smiles"),
+                "passes": row.get("passes"),
+                "all in domain": row.get("all_in_domain"),
+            }
+            for name, p in (row.get("predictions") or {}).items():
+                flat[f"{name} ({p.get('unit') or ''})"] = p.get("value")
+                flat[f"{name} 90%"] = f"[{p.get('interval_low')}, {p.get('interval_high')}]"
+            rows.append(flat)
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    elif "hits" in payload:
+        st.dataframe(pd.DataFrame(payload["hits"]), hide_index=True)
+    st.caption(payload.get("provenance", ""))
+
+
+def route(payload: dict[str, Any]) -> None:
+    for i, r in enumerate(payload.get("routes", [])[:3], 1):
+        st.markdown(f"**Route {i}**: {len(r.get('steps', []))} step(s), score {r.get('score')}")
+        for step in r.get("steps", []):
+            st.markdown(f"- `{step['product']}` ⇐ " + " + ".join(f"`{s}`" for s in step.get("reactants", [])))
+
+
+def citation(payload: dict[str, Any]) -> None:
+    st.markdown(f"**[{payload.get('n')}] {payload.get('title')}**, page {payload.get('page')}")
+    st.caption(f"{payload.get('document_id')} · characters {payload.get('char_start')}–{payload.get('char_end')}")
+    st.markdown("> " + str(payload.get("passage", "")).replace("\n", "\n> "))
+
+
+RENDERERS = {"molecule": molecule, "table": table, "route": route, "citation": citation}
+
+
+def render(artifact: ArtifactInfo) -> None:
+    RENDERERS.get(artifact.kind.value, lambda p: st.json(p))(artifact.payload)
+
+
+def tool_card(call: dict[str, Any]) -> None:
+    """An expandable card: the tool's input, output and duration."""
+    duration = f" · {call['duration_s']:.2f} s" if call.get("duration_s") is not None else " · running…"
+    result = call.get("result") or {}
+    failed = "error" in result
+    label = f"{call['name']}({', '.join(f'{k}={v!r}' for k, v in call['args'].items())})"
+    with st.expander(label + duration, icon=":material/error:" if failed else ":material/build:"):
+        st.markdown("**Input**")
+        st.code(json.dumps(call["args"], indent=2), language="json")
+        st.markdown("**Output**")
+        shown = {k: v for k, v in result.items() if k != "svg"}
+        st.code(json.dumps(shown, indent=2, default=str)[:6000], language="json")
