@@ -60,9 +60,7 @@ def main() -> None:
     rows = []
     raw = _median_ms(raw_list, 30)
     svc = _median_ms(service_list, 30)
-    rows.append(
-        ("list 200 sessions (service, with share/message counts)", svc, "raw SQLAlchemy Core select", raw)
-    )
+    rows.append(("list 200 sessions (service, with share/message counts)", svc, "raw SQLAlchemy Core select", raw))
     raw_verify = _median_ms(lambda: hasher.verify(stored, "correct horse battery"), 20)
     sign_in = _median_ms(lambda: accounts.authenticate("alice", "correct horse battery"), 20)
     rows.append(("sign in (argon2 verify + throttle + DB)", sign_in, "raw argon2 verify", raw_verify))

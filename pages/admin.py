@@ -38,9 +38,7 @@ st.subheader("Users")
 for user in accounts.list_users():
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 1.5, 1.5], vertical_alignment="center")
-        c1.markdown(
-            f"**{user.username}** · {user.display_name}" + ("" if user.active else " · :red[deactivated]")
-        )
+        c1.markdown(f"**{user.username}** · {user.display_name}" + ("" if user.active else " · :red[deactivated]"))
         new_role = c2.selectbox(
             "Role",
             roles,

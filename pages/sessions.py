@@ -25,9 +25,7 @@ if flash := st.session_state.pop("sessions_flash", None):
 
 with st.form("new_session", clear_on_submit=True, border=False):
     col_title, col_button = st.columns([4, 1], vertical_alignment="bottom")
-    new_title = col_title.text_input(
-        "New session title", placeholder="e.g. High-Tg polyimides for flexible displays"
-    )
+    new_title = col_title.text_input("New session title", placeholder="e.g. High-Tg polyimides for flexible displays")
     if col_button.form_submit_button("Create session", type="primary", icon=":material/add:"):
         try:
             created = sessions.create_session(account, new_title)
@@ -54,9 +52,7 @@ if current:
 
 col_search, col_scope, col_archived = st.columns([3, 2, 1], vertical_alignment="bottom")
 query = col_search.text_input("Search titles and messages", key="session_search")
-scope_label = col_scope.segmented_control(
-    "Show", ["All", "Mine", "Shared with me"], default="All", key="session_scope"
-)
+scope_label = col_scope.segmented_control("Show", ["All", "Mine", "Shared with me"], default="All", key="session_scope")
 include_archived = col_archived.toggle("Archived too", key="session_archived")
 scope = {"All": "all", "Mine": "mine", "Shared with me": "shared"}.get(scope_label or "All", "all")
 
@@ -91,24 +87,16 @@ for item in found:
             with st.form(f"share_{item.id}", border=False):
                 who = st.text_input("Share read-only with (username)", key=f"share_with_{item.id}")
                 if st.form_submit_button("Share"):
-                    _attempt(
-                        lambda i=item.id, w=who: sessions.share_session(account, i, w), f"Shared with {who}."
-                    )
+                    _attempt(lambda i=item.id, w=who: sessions.share_session(account, i, w), f"Shared with {who}.")
             for name in item.shared_with:
                 if st.button(f"Stop sharing with {name}", key=f"unshare_{item.id}_{name}"):
-                    _attempt(
-                        lambda i=item.id, n=name: sessions.unshare_session(account, i, n), "Sharing stopped."
-                    )
+                    _attempt(lambda i=item.id, n=name: sessions.unshare_session(account, i, n), "Sharing stopped.")
             label = "Unarchive" if item.archived else "Archive"
             if st.button(label, key=f"archive_{item.id}"):
-                _attempt(
-                    lambda i=item.id, a=not item.archived: sessions.set_archived(account, i, a), f"{label}d."
-                )
+                _attempt(lambda i=item.id, a=not item.archived: sessions.set_archived(account, i, a), f"{label}d.")
             st.divider()
             with st.form(f"delete_{item.id}", border=False):
-                confirm = st.text_input(
-                    "Type the title to delete it with its messages", key=f"confirm_{item.id}"
-                )
+                confirm = st.text_input("Type the title to delete it with its messages", key=f"confirm_{item.id}")
                 if st.form_submit_button("Delete for ever", type="primary"):
                     if current and current.id == item.id:
                         state.open_session(None)

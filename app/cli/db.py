@@ -28,9 +28,7 @@ def downgrade(
 ) -> None:
     """Roll migrations back to REVISION (drops tables: data in them is lost)."""
     if not yes:
-        typer.confirm(
-            f"Roll the database back to {revision}? Tables dropped on the way lose their data", abort=True
-        )
+        typer.confirm(f"Roll the database back to {revision}? Tables dropped on the way lose their data", abort=True)
     migrate.downgrade(revision=revision)
     console.print(f"Database at revision {migrate.current_revision()}.")
 

@@ -26,9 +26,7 @@ def add(
     role: str = typer.Option("chemist", "--role", "-r", help="admin, instructor or chemist."),
     display_name: str = typer.Option("", "--name", "-n", help="Name shown in the app."),
     password: str | None = typer.Option(None, "--password", help="Password (prompted when omitted)."),
-    generate: bool = typer.Option(
-        False, "--generate-password", help="Generate a random password and print it."
-    ),
+    generate: bool = typer.Option(False, "--generate-password", help="Generate a random password and print it."),
 ) -> None:
     """Add a user."""
     secret, generated = _ask_password(password, generate)
@@ -79,9 +77,7 @@ def set_role(
 def reset_password(
     username: str = typer.Argument(..., help="The user."),
     password: str | None = typer.Option(None, "--password", help="New password (prompted when omitted)."),
-    generate: bool = typer.Option(
-        False, "--generate-password", help="Generate a random password and print it."
-    ),
+    generate: bool = typer.Option(False, "--generate-password", help="Generate a random password and print it."),
 ) -> None:
     """Set a new password (signs the user out everywhere and clears the sign-in throttle)."""
     secret, generated = _ask_password(password, generate)

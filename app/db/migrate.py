@@ -56,9 +56,7 @@ def require_current_schema(url: str | None = None) -> None:
     url = url or get_settings().resolved_database_url
     current, head = current_revision(url), head_revision()
     if current is None:
-        raise DatabaseUnavailable(
-            "The database is empty. Run `chemassist db upgrade` (or `make run`) to set it up."
-        )
+        raise DatabaseUnavailable("The database is empty. Run `chemassist db upgrade` (or `make run`) to set it up.")
     if current != head:
         raise DatabaseUnavailable(
             f"The database schema is at revision {current} but this version of chemassist needs {head}. "

@@ -85,9 +85,7 @@ def _get_user(db: Session, username: str) -> User:
     return user
 
 
-def create_user(
-    username: str, password: str, display_name: str = "", role: str | Role = Role.chemist
-) -> Account:
+def create_user(username: str, password: str, display_name: str = "", role: str | Role = Role.chemist) -> Account:
     name = normalize_username(username)
     if not USERNAME_RE.match(name):
         raise ValidationFailed(
@@ -134,9 +132,7 @@ def find_account(username: str) -> Account:
 
 def count_admins() -> int:
     with session_scope() as db:
-        return (
-            db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
-        )
+        return db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
 
 
 def _require_admin(actor: Account) -> None:
@@ -144,12 +140,8 @@ def _require_admin(actor: Account) -> None:
         raise PermissionDenied("Only an administrator can manage accounts.")
 
 
-def _keep_one_admin(
-    db: Session, user: User, new_role: Role | None = None, active: bool | None = None
-) -> None:
-    losing_admin = user.role == Role.admin and (
-        (new_role is not None and new_role != Role.admin) or active is False
-    )
+def _keep_one_admin(db: Session, user: User, new_role: Role | None = None, active: bool | None = None) -> None:
+    losing_admin = user.role == Role.admin and ((new_role is not None and new_role != Role.admin) or active is False)
     if not losing_admin:
         return
     admins = db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
@@ -232,11 +224,7 @@ def authenticate(username: str, password: str) -> Account:
         if throttle and throttle.blocked_until and throttle.blocked_until > now:
             raise TooManyAttempts(max(1, int((throttle.blocked_until - now).total_seconds() + 0.999)))
         user = db.scalar(select(User).where(User.username == key))
-        ok = (
-            _verify(user.password_hash if user else _DUMMY_HASH, password)
-            and user is not None
-            and user.active
-        )
+        ok = _verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None and user.active
         if ok:
             assert user is not None
             if throttle:

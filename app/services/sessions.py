@@ -84,18 +84,14 @@ def clean_title(title: str) -> str:
 def _access(db: Session, actor: Account, rs: ResearchSession) -> Access | None:
     if rs.owner_id == actor.id:
         return "owner"
-    if db.scalar(
-        select(SessionShare.id).where(SessionShare.session_id == rs.id, SessionShare.user_id == actor.id)
-    ):
+    if db.scalar(select(SessionShare.id).where(SessionShare.session_id == rs.id, SessionShare.user_id == actor.id)):
         return "shared"
     if actor.role == Role.admin:
         return "admin"
     return None
 
 
-def _load(
-    db: Session, actor: Account, session_id: int, *, write: bool = False
-) -> tuple[ResearchSession, Access]:
+def _load(db: Session, actor: Account, session_id: int, *, write: bool = False) -> tuple[ResearchSession, Access]:
     rs = db.get(ResearchSession, session_id)
     access = _access(db, actor, rs) if rs is not None else None
     if rs is None or access is None:
@@ -110,9 +106,7 @@ def _infos(db: Session, rows: list[tuple[ResearchSession, Access]]) -> list[Sess
     ids = [rs.id for rs, _ in rows]
     if not ids:
         return []
-    owners = dict(
-        db.execute(select(User.id, User.username).where(User.id.in_({rs.owner_id for rs, _ in rows}))).all()
-    )
+    owners = dict(db.execute(select(User.id, User.username).where(User.id.in_({rs.owner_id for rs, _ in rows}))).all())
     shared: dict[int, list[str]] = {}
     for session_id, username in db.execute(
         select(SessionShare.session_id, User.username)
@@ -173,9 +167,7 @@ def list_sessions(
     """Sessions the actor owns or that are shared with them, newest first;
     `query` matches titles and messages."""
     with session_scope() as db:
-        shared_to_me = exists().where(
-            SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id
-        )
+        shared_to_me = exists().where(SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id)
         mine = ResearchSession.owner_id == actor.id
         where = {"mine": mine, "shared": shared_to_me, "all": or_(mine, shared_to_me)}[scope]
         stmt = select(ResearchSession).where(where)
@@ -244,9 +236,7 @@ def unshare_session(actor: Account, session_id: int, username: str) -> SessionIn
         name = normalize_username(username)
         user_id = db.scalar(select(User.id).where(User.username == name))
         if user_id is not None:
-            db.execute(
-                delete(SessionShare).where(SessionShare.session_id == rs.id, SessionShare.user_id == user_id)
-            )
+            db.execute(delete(SessionShare).where(SessionShare.session_id == rs.id, SessionShare.user_id == user_id))
         db.flush()
         if not db.scalar(select(SessionShare.id).where(SessionShare.session_id == rs.id)):
             rs.visibility = Visibility.private
@@ -276,9 +266,7 @@ def add_message(
 def list_messages(actor: Account, session_id: int) -> list[MessageInfo]:
     with session_scope() as db:
         rs, _ = _load(db, actor, session_id)
-        return [
-            MessageInfo(m.id, m.role, m.content, m.model, m.tool_calls, m.created_at) for m in rs.messages
-        ]
+        return [MessageInfo(m.id, m.role, m.content, m.model, m.tool_calls, m.created_at) for m in rs.messages]
 
 
 def add_artifact(
@@ -306,6 +294,4 @@ def add_artifact(
 def list_artifacts(actor: Account, session_id: int) -> list[ArtifactInfo]:
     with session_scope() as db:
         rs, _ = _load(db, actor, session_id)
-        return [
-            ArtifactInfo(a.id, a.kind, a.title, a.payload, a.message_id, a.created_at) for a in rs.artifacts
-        ]
+        return [ArtifactInfo(a.id, a.kind, a.title, a.payload, a.message_id, a.created_at) for a in rs.artifacts]

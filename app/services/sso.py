@@ -27,14 +27,11 @@ def account_for_identity(claims: Mapping[str, Any], *, auto_create: bool) -> acc
     except NotFound:
         if not auto_create:
             raise AuthenticationFailed(
-                f"Signed in as '{name}', but there is no chemassist account with that name. "
-                "Ask an administrator."
+                f"Signed in as '{name}', but there is no chemassist account with that name. Ask an administrator."
             ) from None
         display = str(claims.get("name") or name)
         # SSO users never use this password; it only satisfies the column.
-        account = accounts.create_user(
-            name, accounts.generate_password(), display_name=display, role=Role.chemist
-        )
+        account = accounts.create_user(name, accounts.generate_password(), display_name=display, role=Role.chemist)
     if not account.active:
         raise AuthenticationFailed("This account is deactivated. Ask an administrator.")
     return account

@@ -32,10 +32,7 @@ def test_init_creates_one_admin_with_a_generated_password(data_dir):
 
 
 def test_users_add_list_set_role_reset(sqlite_db):
-    assert (
-        invoke("users", "add", "carol", "--password", "correct horse battery", "-r", "instructor").exit_code
-        == 0
-    )
+    assert invoke("users", "add", "carol", "--password", "correct horse battery", "-r", "instructor").exit_code == 0
     listed = json.loads(invoke("users", "list", "--json").output)
     assert listed == [{"username": "carol", "display_name": "carol", "role": "instructor", "active": True}]
     assert invoke("users", "set-role", "carol", "chemist").exit_code == 0

@@ -15,9 +15,7 @@ def test_username_from_claims():
 
 def test_existing_account_or_auto_create(sqlite_db):
     accounts.create_user("jdoe", "correct horse battery", role="instructor")
-    assert (
-        sso.account_for_identity({"email": "jdoe@lab.example"}, auto_create=False).role.value == "instructor"
-    )
+    assert sso.account_for_identity({"email": "jdoe@lab.example"}, auto_create=False).role.value == "instructor"
     with pytest.raises(AuthenticationFailed, match="Ask an administrator"):
         sso.account_for_identity({"email": "new@lab.example"}, auto_create=False)
     created = sso.account_for_identity({"email": "new@lab.example", "name": "New Person"}, auto_create=True)
