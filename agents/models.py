@@ -61,6 +61,15 @@ class ModelChain:
 
     endpoints: Sequence[ModelEndpoint] = ()
     offline: BaseChatModel = field(default_factory=OfflineChatModel)
+    # Clients are built once: a new ChatOpenAI per call costs a fresh HTTP client and TLS context.
+    _bound: dict[tuple[ModelEndpoint | None, tuple[str, ...]], Any] = field(default_factory=dict, repr=False)
+
+    def _model(self, endpoint: ModelEndpoint | None, tools: Sequence[Any]) -> Any:
+        key = (endpoint, tuple(getattr(t, "name", str(t)) for t in tools))
+        if key not in self._bound:
+            model = endpoint.chat_model() if endpoint else self.offline
+            self._bound[key] = model.bind_tools(tools) if tools else model  # type: ignore[attr-defined]
+        return self._bound[key]
 
     def order(self, role: str) -> list[ModelEndpoint]:
         own = [e for e in self.endpoints if e.role == role]
@@ -89,15 +98,12 @@ class ModelChain:
         notes: list[str] = []
         for endpoint in self.order(role):
             try:
-                model = endpoint.chat_model()
-                bound = model.bind_tools(tools) if tools else model
-                reply = bound.invoke(messages, config=config)
+                reply = self._model(endpoint, tools).invoke(messages, config=config)
                 return reply, f"{endpoint.model} ({endpoint.role})", notes  # type: ignore[return-value]
             except UNREACHABLE as exc:
                 notes.append(
                     f"The {endpoint.role} model '{endpoint.model}' at {endpoint.base_url} failed: "
                     f"{type(exc).__name__}. "
                 )
-        bound = self.offline.bind_tools(tools) if tools else self.offline  # type: ignore[attr-defined]
-        reply = bound.invoke(messages, config=config)
+        reply = self._model(None, tools).invoke(messages, config=config)
         return reply, OFFLINE_MODEL_NAME, notes  # type: ignore[return-value]

@@ -107,9 +107,7 @@ def _safe(func: Callable[..., dict[str, Any]]) -> Callable[..., str]:
 
 def molecule_info(query: str) -> dict[str, Any]:
     """Identifiers, descriptors, rule filters, structural alerts and the safety screen (computed by RDKit)."""
-    record = chem.analyse(query).to_record()
-    record["svg"] = chem.to_svg(chem.parse(query))
-    return record
+    return chem.analyse(query).to_record()  # structures are drawn by the UI, not sent to the model
 
 
 @lru_cache(maxsize=1)
