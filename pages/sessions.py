@@ -75,8 +75,7 @@ for item in found:
         col_main.markdown(f"**{item.title}** " + " ".join(badges))
         col_main.caption(f"Updated {item.updated_at:%Y-%m-%d %H:%M} UTC · {item.message_count} message(s)")
         if col_open.button("Open", key=f"open_{item.id}"):
-            state.open_session(item.id)
-            st.rerun()
+            state.go_to_chat(item.id)
         if not item.can_edit:
             continue
         with col_manage.popover("Manage", icon=":material/more_horiz:"):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app.errors import ChemassistError
+from app.settings import PROJECT_ROOT
 from app.services import sessions
 from app.services.accounts import Account
 
 _KEY = "current_session_id"
+PAGES_DIR = PROJECT_ROOT / "pages"
 
 
 def current_session(account: Account) -> sessions.SessionInfo | None:
@@ -31,3 +33,9 @@ def open_session(session_id: int | None) -> None:
     else:
         st.session_state[_KEY] = session_id
         st.query_params["session"] = str(session_id)
+
+
+def go_to_chat(session_id: int) -> None:
+    """Open a session and show it in the Chat page."""
+    open_session(session_id)
+    st.switch_page(st.Page(PAGES_DIR / "chat.py", url_path="chat"))

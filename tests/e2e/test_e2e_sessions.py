@@ -31,6 +31,9 @@ def test_session_survives_rename_and_reload(live_app, page):
     main = page.get_by_test_id("stMainBlockContainer")
     expect(main.get_by_text("Polyimide Tg screen v2", exact=True)).to_be_visible()
     screenshot(page, "sessions_after_reload")
+    main.get_by_role("button", name="Open").click()
+    expect(page.get_by_role("heading", name="Chat")).to_be_visible()
+    expect(main.get_by_text("Polyimide Tg screen v2", exact=True)).to_be_visible()
 
 
 def test_wrong_password_then_admin_adds_a_user_who_sees_a_shared_session(live_app, page, browser):
