@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.settings import PROJECT_ROOT
 from app.services import sessions
 from app.services.accounts import Account
+from app.settings import PROJECT_ROOT
 
 _KEY = "current_session_id"
 PAGES_DIR = PROJECT_ROOT / "pages"
