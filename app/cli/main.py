@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import agent, db, doctor, mol, users, webapp
+from app.cli import agent, db, doctor, mol, serve, users, webapp
 
 app = typer.Typer(
     name="chemassist",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(db.cli, name="db")
 app.add_typer(users.cli, name="users")
 app.add_typer(mol.cli, name="mol")
+app.add_typer(serve.cli, name="serve")
 app.command("doctor")(doctor.doctor)
 app.command("web")(webapp.web)
 app.command("init")(webapp.init)

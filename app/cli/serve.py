@@ -1,0 +1,269 @@
+"""`chemassist serve`: plan, start, watch and stop the lab's model servers, and run the gateway."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import typer
+from pydantic import SecretStr
+from rich.table import Table
+
+from app.cli.common import console, friendly_errors, print_json
+from app.errors import ValidationFailed
+from app.services import serving
+from serve.catalog import ModelEntry, parse_catalog
+from serve.errors import ServeError
+from serve.gateway import ApiKey
+from serve.hardware import GPU_TABLE, lookup_gpu
+from serve.sizing import size_on_gpus, valid_tp_degrees
+
+cli = typer.Typer(
+    help="Model serving: size models on GPUs, place and launch vLLM / llama-server, run the gateway.",
+    no_args_is_help=True,
+)
+
+CATALOG_OPT = typer.Option(
+    serving.EXAMPLES / "catalog.yaml", "--catalog", help="Model catalog YAML (default: the example catalog)."
+)
+CLUSTER_OPT = typer.Option(
+    serving.EXAMPLES / "cluster.yaml",
+    "--cluster",
+    help="Cluster inventory YAML (default: the example cluster).",
+)
+STATE_OPT = typer.Option(None, "--state-dir", help="Where state, specs and logs live (default: var/serve).")
+JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of text.")
+NO_CLUSTER_OPT = typer.Option(
+    False, "--no-cluster", help="Ignore the cluster: only scripted ('command') and external models."
+)
+
+
+def _state_dir(value: Path | None) -> Path:
+    return value or serving.default_state_dir()
+
+
+@cli.command()
+@friendly_errors
+def plan(
+    catalog: Path = CATALOG_OPT,
+    cluster: Path = CLUSTER_OPT,
+    context: int = typer.Option(None, "--context", help="Size KV cache for this many tokens per sequence."),
+    no_cluster: bool = NO_CLUSTER_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Show where each model runs, why, its sizing and the exact command lines."""
+    result = serving.make_plan(catalog, None if no_cluster else cluster, context)
+    if as_json:
+        print_json(
+            {
+                "placements": [p.model_dump() for p in result.placement.placements],
+                "unplaced": result.placement.unplaced,
+                "external": result.placement.external,
+                "commands": [s.model_dump() for s in result.specs],
+            }
+        )
+        return
+    console.print(f"[bold]Plan[/] for {catalog} on {cluster}\n")
+    for line in result.placement.explain():
+        console.print(f"- {line}", highlight=False)
+    console.print("\n[bold]Commands[/]")
+    for spec in result.specs:
+        env = " ".join(f"{k}={v}" for k, v in spec.env.items())
+        console.print(
+            f"{spec.name}: {env + ' ' if env else ''}{shlex.join(spec.argv)}", highlight=False, soft_wrap=True
+        )
+
+
+@cli.command()
+@friendly_errors
+def size(
+    model: str = typer.Argument(..., help="Model name from the catalog."),
+    gpus: list[str] = typer.Option(
+        ..., "--gpus", help="GPU model, repeatable or 'N x MODEL' (e.g. --gpus '2 x RTX 3090')."
+    ),
+    catalog: Path = CATALOG_OPT,
+    quantization: str = typer.Option(None, "--quantization", "-q", help="Size at another quantization."),
+    context: int = typer.Option(None, "--context", help="Tokens per sequence (default: the model's context)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Does MODEL fit these GPUs? At which tensor-parallel degree, with how many sequences, how fast."""
+    plan_ = serving.make_plan(catalog, None)
+    try:
+        entry: ModelEntry = plan_.catalog.get(model)
+        if quantization:
+            data = {**entry.model_dump(), "quantization": quantization, "adapters": []}
+            data["engine"] = "llama-server" if quantization.lower().startswith(("q", "gguf")) else "vllm"
+            entry = parse_catalog({"models": [data]}, what=f"--quantization {quantization}").models[0]
+    except ServeError as exc:
+        raise ValidationFailed(str(exc)) from None
+    cards = []
+    for item in gpus:
+        match = re.match(r"^\s*(\d+)\s*[x*]\s*(.+)$", item)
+        count, name = (int(match[1]), match[2]) if match else (1, item)
+        spec = lookup_gpu(name.strip())
+        if spec is None:
+            known = ", ".join(g.name for g in GPU_TABLE.values())
+            raise ValidationFailed(f"unknown GPU {name.strip()!r}; known: {known}")
+        cards += [spec] * count
+    reports = [size_on_gpus(entry, cards, tp=tp, context=context) for tp in valid_tp_degrees(entry, len(cards))]
+    if as_json:
+        print_json([r.model_dump() for r in reports])
+        return
+    table = Table("TP", "fits", "weights/GPU GB", "KV/GPU GB", "sequences", "tokens in cache", "decode tok/s")
+    for r in reports:
+        lo, hi = r.decode_tokens_per_s
+        table.add_row(
+            str(r.tp),
+            "yes" if r.fits else "no",
+            f"{r.weights_per_gpu_gb:.1f}",
+            f"{r.kv_budget_per_gpu_gb:.1f}",
+            str(r.max_concurrent_sequences),
+            str(r.max_tokens_in_cache),
+            f"{lo:.0f}-{hi:.0f}",
+        )
+    console.print(table)
+    best = next((r for r in reports if r.fits), reports[-1] if reports else None)
+    if best:
+        console.print(best.summary(), highlight=False)
+
+
+@cli.command()
+@friendly_errors
+def up(
+    only: list[str] = typer.Argument(None, help="Instance names to start (default: all in the plan)."),
+    catalog: Path = CATALOG_OPT,
+    cluster: Path = CLUSTER_OPT,
+    no_cluster: bool = NO_CLUSTER_OPT,
+    state_dir: Path = STATE_OPT,
+    timeout: float = typer.Option(900, "--timeout", help="Seconds each backend may take to become healthy."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would start, start nothing."),
+) -> None:
+    """Start the planned backends under detached supervisors (restart on crash, logs under the state dir)."""
+    result = serving.make_plan(catalog, None if no_cluster else cluster)
+    if dry_run:
+        for spec in result.specs:
+            if not only or spec.name in only:
+                console.print(f"{spec.name}: {shlex.join(spec.argv)}", highlight=False, soft_wrap=True)
+        return
+    for state in serving.up(result, _state_dir(state_dir), only=only, wait_s=timeout):
+        console.print(f"{state.name}: healthy at {state.base_url} serving {', '.join(state.served_names)}")
+
+
+@cli.command()
+@friendly_errors
+def down(
+    names: list[str] = typer.Argument(None, help="Instance names to stop (default: all)."),
+    state_dir: Path = STATE_OPT,
+) -> None:
+    """Stop backends gracefully (SIGTERM, then SIGKILL after the grace period)."""
+    stopped = serving.down(_state_dir(state_dir), names)
+    if not stopped:
+        console.print("Nothing is running.")
+    for state in stopped:
+        console.print(f"{state.name}: {state.status}")
+
+
+@cli.command()
+@friendly_errors
+def status(state_dir: Path = STATE_OPT, as_json: bool = JSON_OPT) -> None:
+    """Show every backend's supervisor status and live health."""
+    rows = serving.status(_state_dir(state_dir))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"No backends were started from {_state_dir(state_dir)}.")
+        return
+    table = Table("name", "status", "health", "url", "models", "restarts", "message")
+    for row in rows:
+        models = ", ".join(row["models"]) if isinstance(row["models"], list) else ""
+        table.add_row(
+            *(str(row[k]) for k in ("name", "status", "health", "url")),
+            models,
+            str(row["restarts"]),
+            str(row["message"]),
+        )
+    console.print(table)
+
+
+@cli.command()
+@friendly_errors
+def logs(
+    name: str = typer.Argument(..., help="Instance name."),
+    lines: int = typer.Option(50, "--lines", "-n", min=1, help="How many lines from the end."),
+    state_dir: Path = STATE_OPT,
+) -> None:
+    """Print the end of a backend's log (its output plus the supervisor's notes)."""
+    for line in serving.logs(_state_dir(state_dir), name, lines):
+        typer.echo(line)
+
+
+@cli.command()
+@friendly_errors
+def systemd(
+    out: Path = typer.Option(Path("systemd"), "--out", help="Folder for the .service files."),
+    catalog: Path = CATALOG_OPT,
+    cluster: Path = CLUSTER_OPT,
+    user: str = typer.Option(None, "--user", help="User= for the units."),
+) -> None:
+    """Export the planned backends as systemd service units."""
+    from serve.systemd import write_units
+
+    for path in write_units(serving.make_plan(catalog, cluster).specs, out, user=user):
+        console.print(f"wrote {path}")
+    console.print("Install with: sudo cp <files> /etc/systemd/system/ && sudo systemctl daemon-reload")
+
+
+@cli.command()
+@friendly_errors
+def gateway(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog for role aliases and external endpoints."),
+    state_dir: Path = STATE_OPT,
+    api_key: list[str] = typer.Option(
+        None, "--api-key", help="NAME=KEY[:RATE_PER_S], repeatable; none given = no authentication."
+    ),
+) -> None:
+    """Run the OpenAI-compatible gateway in front of the running backends."""
+    import logging
+
+    import uvicorn
+
+    from serve.gateway import create_app
+
+    # Request logs (key name, model, backend, status, latency; never prompts) go to stderr.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    keys = []
+    for item in api_key or []:
+        name, sep, rest = item.partition("=")
+        if not sep or not rest:
+            raise ValidationFailed(f"--api-key {item!r} must look like NAME=KEY or NAME=KEY:RATE")
+        key, _, rate = rest.partition(":")
+        try:
+            keys.append(ApiKey(name=name, key=SecretStr(key), rate_per_s=float(rate) if rate else 10.0))
+        except ValueError:
+            raise ValidationFailed(f"--api-key {item!r}: the rate must be a number of requests per second") from None
+    config = serving.gateway_config(_state_dir(state_dir), catalog, keys)
+    console.print(f"Gateway on http://{host}:{port}/v1 for {', '.join(b.name for b in config.backends)}")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info", access_log=False)
+
+
+@cli.command()
+@friendly_errors
+def alerts(
+    out: Path = typer.Option(None, "--out", help="Write the rule file here (default: print it)."),
+    gpu_temp_c: float = typer.Option(85, "--gpu-temp", help="Alert when a GPU stays above this, °C."),
+    p95_latency_s: float = typer.Option(2.0, "--p95-latency", help="Alert when gateway p95 exceeds this, s."),
+) -> None:
+    """Export Prometheus alert rules: GPU too hot, backend down, gateway p95 too slow, backend errors."""
+    from serve.alerts import alert_rules_yaml
+
+    text = alert_rules_yaml(gpu_temp_c=gpu_temp_c, p95_latency_s=p95_latency_s)
+    if out is None:
+        typer.echo(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"wrote {out}")

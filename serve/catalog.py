@@ -1,0 +1,212 @@
+"""The model catalog: which models the lab serves, for which role, and how to size and launch them.
+
+Read from YAML (`load_catalog`), validated by pydantic; errors name the field and what is wrong.
+Specialists are LoRA adapters on a shared base where possible; `resolve_role` answers
+"which served model name do I ask for role chemistry?".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from serve.errors import CatalogError, UnknownRole
+from serve.hardware import GGUF_TYPES, KV_DTYPE_BYTES, normalize_quantization
+
+Role = Literal["general", "chemistry", "materials", "embeddings"]
+ROLES: tuple[str, ...] = ("general", "chemistry", "materials", "embeddings")
+Engine = Literal["vllm", "llama-server", "command"]
+
+
+class Adapter(BaseModel):
+    """A LoRA adapter served on top of its base model under its own name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._\-/]+$")
+    path: str = Field(min_length=1, description="Directory or hub id of the adapter weights.")
+    role: Role
+
+
+class ModelEntry(BaseModel):
+    """One model the lab serves: what it is, how big, and how to run it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._\-/]+$", description="Served model name.")
+    source: str = Field(min_length=1, description="Hub id, local directory or .gguf file passed to the engine.")
+    role: Role
+    params_b: float = Field(gt=0, le=10_000, description="Parameters, billions.")
+    layers: int = Field(gt=0, le=1000)
+    kv_heads: int = Field(gt=0, le=1024, description="Key/value heads (GQA); equals attention heads without GQA.")
+    head_dim: int = Field(gt=0, le=4096)
+    attention_heads: int | None = Field(default=None, gt=0, le=1024)
+    hidden_size: int | None = Field(default=None, gt=0)
+    quantization: str = "bf16"
+    kv_cache_dtype: str = "fp16"
+    context_length: int = Field(default=8192, ge=128, le=10_000_000, description="Max tokens per sequence served.")
+    engine: Engine = "vllm"
+    command: list[str] | None = Field(default=None, description="Full argv when engine is 'command'.")
+    adapters: list[Adapter] = Field(default_factory=list)
+    endpoint: str | None = Field(default=None, description="Base URL of an already running server (not launched).")
+    replicas: int = Field(default=1, ge=1, le=64)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    gpu_memory_utilization: float = Field(default=0.90, gt=0.05, le=1.0)
+    max_num_seqs: int | None = Field(default=None, ge=1)
+    prefix_caching: bool = True
+
+    @field_validator("quantization")
+    @classmethod
+    def _quant(cls, value: str) -> str:
+        return normalize_quantization(value)
+
+    @field_validator("kv_cache_dtype")
+    @classmethod
+    def _kv_dtype(cls, value: str) -> str:
+        key = value.strip().lower()
+        key = "fp16" if key == "auto" else key
+        if key not in KV_DTYPE_BYTES:
+            raise ValueError(f"unknown KV cache dtype {value!r}; known: {', '.join(sorted(KV_DTYPE_BYTES))}")
+        return key
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelEntry:
+        if self.engine == "vllm" and self.quantization in GGUF_TYPES:
+            raise ValueError(f"GGUF quantization {self.quantization.upper()} runs on engine 'llama-server', not vllm")
+        if self.engine == "llama-server" and self.quantization not in GGUF_TYPES | {"fp16", "bf16", "fp32"}:
+            raise ValueError(f"llama-server serves GGUF files; quantization {self.quantization} needs engine 'vllm'")
+        if self.engine == "command" and not self.command:
+            raise ValueError("engine 'command' needs a 'command' list (program and arguments)")
+        if self.adapters and self.engine == "llama-server":
+            raise ValueError("LoRA adapters are launched with vllm here; use engine 'vllm' for a model with adapters")
+        if self.attention_heads is not None and self.attention_heads % self.kv_heads:
+            raise ValueError(
+                f"attention_heads ({self.attention_heads}) must be a multiple of kv_heads ({self.kv_heads})"
+            )
+        return self
+
+    @property
+    def served_names(self) -> list[str]:
+        """Names a client may ask for: the base model, then each adapter."""
+        return [self.name, *(a.name for a in self.adapters)]
+
+
+class ServedModel(BaseModel):
+    """What a client asks for to get a role: the served name, its base model and where it runs."""
+
+    role: Role
+    served_name: str
+    base_model: str
+    adapter: str | None = None
+    endpoint: str | None = None
+
+
+class Catalog(BaseModel):
+    """The lab's models; names (base and adapter) are unique across the catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    models: list[ModelEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Catalog:
+        seen: set[str] = set()
+        for model in self.models:
+            for name in model.served_names:
+                if name in seen:
+                    raise ValueError(f"served name {name!r} appears twice; model and adapter names must be unique")
+                seen.add(name)
+        ports = [m.port for m in self.models if m.port is not None]
+        if len(ports) != len(set(ports)):
+            raise ValueError(f"two models ask for the same port ({sorted(ports)})")
+        return self
+
+    def get(self, name: str) -> ModelEntry:
+        """The model entry by base name or adapter name."""
+        for model in self.models:
+            if name in model.served_names:
+                return model
+        known = ", ".join(n for m in self.models for n in m.served_names)
+        raise CatalogError(f"no model named {name!r} in the catalog; known: {known}")
+
+    def resolve_role(self, role: str, fallback_to_general: bool = True) -> ServedModel:
+        """Which served model answers ROLE: an adapter with that role first, then a base model with it.
+
+        A role nobody serves falls back to the 'general' model when `fallback_to_general` (the agent then
+        still gets an answer); otherwise, or without a general model, raises UnknownRole.
+        """
+        if role not in ROLES:
+            raise UnknownRole(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        for model in self.models:
+            for adapter in model.adapters:
+                if adapter.role == role:
+                    return ServedModel(
+                        role=role,  # type: ignore[arg-type]
+                        served_name=adapter.name,
+                        base_model=model.name,
+                        adapter=adapter.name,
+                        endpoint=model.endpoint,
+                    )
+        for model in self.models:
+            if model.role == role:
+                return ServedModel(
+                    role=role,  # type: ignore[arg-type]
+                    served_name=model.name,
+                    base_model=model.name,
+                    endpoint=model.endpoint,
+                )
+        if fallback_to_general and role not in ("general", "embeddings"):
+            return self.resolve_role("general", fallback_to_general=False).model_copy(update={"role": role})
+        raise UnknownRole(f"no model or adapter in the catalog serves role {role!r}; add one with 'role: {role}'")
+
+    def role_map(self) -> dict[str, str]:
+        """Role -> served name for every role the catalog can answer (with the general fallback)."""
+        out: dict[str, str] = {}
+        for role in ROLES:
+            try:
+                out[role] = self.resolve_role(role).served_name
+            except UnknownRole:
+                continue
+        return out
+
+
+def format_validation_error(exc: ValidationError, what: str) -> str:
+    """One line per problem: 'models.1.kv_heads: Input should be greater than 0'."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {loc}: {msg}")
+    return f"{what} is not valid:\n" + "\n".join(lines)
+
+
+def read_yaml(path: Path | str, what: str, error: type[Exception]) -> Any:
+    """Parse a YAML file, turning missing files and syntax errors into `error` with the line number."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{what} file {path} does not exist")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(f"{what} file {path} is not valid YAML{where}: {problem}") from None
+
+
+def parse_catalog(data: Any, what: str = "catalog") -> Catalog:
+    """Validate already-parsed YAML/JSON data as a Catalog."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"{what} must be a mapping with a 'models' list, got {type(data).__name__}")
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogError(format_validation_error(exc, what)) from None
+
+
+def load_catalog(path: Path | str) -> Catalog:
+    """Read and validate a catalog YAML file."""
+    return parse_catalog(read_yaml(path, "catalog", CatalogError), what=f"catalog {path}")

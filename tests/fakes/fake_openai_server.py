@@ -1,0 +1,331 @@
+"""A small, real OpenAI-compatible HTTP server for tests: scripted, deterministic, no model.
+
+Speaks the protocol vLLM and llama-server speak: GET /health, GET /v1/models, POST /v1/chat/completions
+(JSON or SSE streaming ending with `data: [DONE]`, tool calls when a tool's name appears in the last user
+message), POST /v1/completions, POST /v1/embeddings. Flags make it misbehave the way real backends do:
+crash after N requests, hang (stop answering), fail to start, start slowly.
+
+    python tests/fakes/fake_openai_server.py --port 8011 --model fake-chat --crash-after 5
+
+Standard library only, so it starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeState:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.hanging = threading.Event()
+
+    def count(self) -> int:
+        with self.lock:
+            self.requests += 1
+            return self.requests
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):  # content parts
+                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return str(content or "")
+    return ""
+
+
+def _tool_call(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Call the first tool whose name appears in the last user message (not after a tool result)."""
+    if not messages or messages[-1].get("role") != "user":
+        return None
+    text = _last_user_text(messages)
+    for tool in tools:
+        fn = tool.get("function", {})
+        name = fn.get("name", "")
+        if name and name in text:
+            params = fn.get("parameters", {}) or {}
+            required = params.get("required") or list((params.get("properties") or {}).keys())[:1]
+            after = text.split(name, 1)[1].strip(" :,.") or text
+            args = {key: after for key in required[:1]}
+            return {
+                "id": f"call_{hashlib.sha1(text.encode()).hexdigest()[:12]}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
+    return None
+
+
+def _reply_text(messages: list[dict[str, Any]], prefix: str) -> str:
+    if messages and messages[-1].get("role") == "tool":
+        return f"Tool result: {messages[-1].get('content', '')}"
+    return f"{prefix}{_last_user_text(messages)}"
+
+
+def _embedding(text: str, dim: int) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    raw = [(digest[i % len(digest)] - 127.5) / 127.5 for i in range(dim)]
+    norm = math.sqrt(sum(x * x for x in raw)) or 1.0
+    return [round(x / norm, 6) for x in raw]
+
+
+def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
+    args = state.args
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # Small SSE writes would otherwise wait on Nagle + delayed ACK (~40 ms each), as real servers avoid.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, format: str, *a: Any) -> None:  # noqa: A002 - stdlib signature
+            if not args.quiet:
+                sys.stdout.write(f"{self.address_string()} {format % a}\n")
+                sys.stdout.flush()
+
+        # -- misbehaviour -----------------------------------------------------------------------
+        def _before(self) -> bool:
+            # Health checks do not count toward --crash-after / --hang-after; a hung server hangs them too.
+            n = state.requests if self.path == "/health" else state.count()
+            if args.crash_after is not None and n > args.crash_after:
+                sys.stdout.write(f"crashing after {args.crash_after} requests\n")
+                sys.stdout.flush()
+                os._exit(3)
+            if (args.hang_after is not None and n > args.hang_after) or state.hanging.is_set():
+                state.hanging.set()
+                time.sleep(3600)
+                return False
+            if args.delay_ms:
+                time.sleep(args.delay_ms / 1000)
+            return True
+
+        # -- plumbing ---------------------------------------------------------------------------
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
+            self._json(status, {"error": {"message": message, "type": kind, "code": status}})
+
+        def _body(self) -> dict[str, Any] | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except json.JSONDecodeError:
+                self._error(400, "request body is not valid JSON")
+                return None
+            if not isinstance(body, dict):
+                self._error(400, "request body must be a JSON object")
+                return None
+            model = body.get("model")
+            if model not in args.model:
+                self._error(404, f"The model `{model}` does not exist.", "NotFoundError")
+                return None
+            return body
+
+        def _sse(self, chunks: list[dict[str, Any]]) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in [*(json.dumps(c) for c in chunks), "[DONE]"]:
+                payload = f"data: {chunk}\n\n".encode()
+                self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        # -- routes -----------------------------------------------------------------------------
+        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+            if not self._before():
+                return
+            if self.path == "/health":
+                self._json(200, {"status": "ok"})
+            elif self.path == "/v1/models":
+                now = int(time.time())
+                data = [{"id": m, "object": "model", "created": now, "owned_by": "fake"} for m in args.model]
+                self._json(200, {"object": "list", "data": data})
+            else:
+                self._error(404, f"no route {self.path}")
+
+        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            if not self._before():
+                return
+            routes = {
+                "/v1/chat/completions": self._chat,
+                "/v1/completions": self._completions,
+                "/v1/embeddings": self._embeddings,
+            }
+            route = routes.get(self.path)
+            if route is None:
+                self._error(404, f"no route {self.path}")
+                return
+            body = self._body()
+            if body is not None:
+                route(body)
+
+        def _chat(self, body: dict[str, Any]) -> None:
+            messages = body.get("messages")
+            if not isinstance(messages, list) or not messages:
+                self._error(400, "'messages' must be a non-empty list")
+                return
+            call = _tool_call(messages, body.get("tools") or [])
+            text = None if call else _reply_text(messages, args.reply_prefix)
+            cid, created, model = f"chatcmpl-{uuid.uuid4().hex[:16]}", int(time.time()), body["model"]
+            prompt_tokens = sum(len(str(m.get("content") or "").split()) for m in messages)
+            completion_tokens = len(text.split()) if text else 1
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            finish = "tool_calls" if call else "stop"
+            if not body.get("stream"):
+                message: dict[str, Any] = {"role": "assistant", "content": text}
+                if call:
+                    message["tool_calls"] = [call]
+                choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+                self._json(
+                    200,
+                    {
+                        "id": cid,
+                        "object": "chat.completion",
+                        "created": created,
+                        "model": model,
+                        "choices": [choice],
+                        "usage": usage,
+                    },
+                )
+                return
+            base = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
+            deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+            if call:
+                deltas.append({"tool_calls": [{"index": 0, **call}]})
+            else:
+                words = (text or "").split(" ")
+                deltas += [{"content": w if i == 0 else " " + w} for i, w in enumerate(words)]
+            chunks = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+            chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+            if (body.get("stream_options") or {}).get("include_usage"):
+                chunks.append({**base, "choices": [], "usage": usage})
+            self._sse(chunks)
+
+        def _completions(self, body: dict[str, Any]) -> None:
+            prompt = body.get("prompt")
+            if not isinstance(prompt, str):
+                self._error(400, "'prompt' must be a string")
+                return
+            text = f"{args.reply_prefix}{prompt}"
+            cid, created = f"cmpl-{uuid.uuid4().hex[:16]}", int(time.time())
+            base = {"id": cid, "object": "text_completion", "created": created, "model": body["model"]}
+            if body.get("stream"):
+                words = text.split(" ")
+                chunks = [
+                    {
+                        **base,
+                        "choices": [{"index": 0, "text": (w if i == 0 else " " + w), "finish_reason": None}],
+                    }
+                    for i, w in enumerate(words)
+                ]
+                chunks.append({**base, "choices": [{"index": 0, "text": "", "finish_reason": "stop"}]})
+                self._sse(chunks)
+                return
+            n_prompt, n_out = len(prompt.split()), len(text.split())
+            self._json(
+                200,
+                {
+                    **base,
+                    "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+                    "usage": {
+                        "prompt_tokens": n_prompt,
+                        "completion_tokens": n_out,
+                        "total_tokens": n_prompt + n_out,
+                    },
+                },
+            )
+
+        def _embeddings(self, body: dict[str, Any]) -> None:
+            inputs = body.get("input")
+            if isinstance(inputs, str):
+                inputs = [inputs]
+            if not isinstance(inputs, list) or not inputs or not all(isinstance(t, str) for t in inputs):
+                self._error(400, "'input' must be a string or a non-empty list of strings")
+                return
+            data = [
+                {"object": "embedding", "index": i, "embedding": _embedding(t, args.embedding_dim)}
+                for i, t in enumerate(inputs)
+            ]
+            tokens = sum(len(t.split()) for t in inputs)
+            self._json(
+                200,
+                {
+                    "object": "list",
+                    "data": data,
+                    "model": body["model"],
+                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                },
+            )
+
+    return Handler
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout).")
+    parser.add_argument("--model", action="append", help="Model id served (repeatable). Default fake-chat.")
+    parser.add_argument("--reply-prefix", default="echo: ")
+    parser.add_argument("--embedding-dim", type=int, default=8)
+    parser.add_argument("--crash-after", type=int, default=None, help="Exit with code 3 on API request N+1.")
+    parser.add_argument("--hang-after", type=int, default=None, help="Stop answering from API request N+1 on.")
+    parser.add_argument("--fail-start", action="store_true", help="Exit with code 2 before listening.")
+    parser.add_argument("--startup-delay", type=float, default=0.0, help="Seconds to wait before listening.")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="Added latency per request.")
+    parser.add_argument("--quiet", action="store_true", help="No access log.")
+    args = parser.parse_args(argv)
+    args.model = args.model or ["fake-chat"]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.fail_start:
+        sys.stderr.write("fake server: told to fail at start\n")
+        sys.exit(2)
+    time.sleep(args.startup_delay)
+    ThreadingHTTPServer.request_queue_size = 512  # the stdlib default (5) drops bursts of connections
+    server = ThreadingHTTPServer((args.host, args.port), make_handler(FakeState(args)))
+    server.daemon_threads = True
+    sys.stdout.write(f"listening on http://{args.host}:{server.server_address[1]}\n")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
