@@ -1,0 +1,1 @@
+"""Property prediction with honest uncertainty: trained models, conformal intervals, applicability domain."""
