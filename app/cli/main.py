@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import agent, db, doctor, mol, predict, serve, users, webapp
+from app.cli import agent, db, doctor, mol, predict, retro, serve, users, webapp
 
 app = typer.Typer(
     name="chemassist",
@@ -18,6 +18,7 @@ app.add_typer(mol.cli, name="mol")
 app.add_typer(serve.cli, name="serve")
 app.add_typer(predict.models_cli, name="models")
 app.command("predict")(predict.predict)
+app.add_typer(retro.cli, name="retro")
 app.command("doctor")(doctor.doctor)
 app.command("web")(webapp.web)
 app.command("init")(webapp.init)

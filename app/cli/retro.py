@@ -1,0 +1,173 @@
+"""`chemassist retro`: single-step suggestions, route search, the template library, the classifier and the stock.
+
+``chemassist retro SMILES ...`` is short for ``chemassist retro search SMILES ...``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.core import TyperGroup
+
+from app.cli.common import console, friendly_errors, print_json
+from app.errors import ValidationFailed
+from app.services import synthesis as service
+
+
+class _DefaultToSearch(TyperGroup):
+    """Treat a first argument that is not a sub-command as the target of `search`."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["search", *args]
+        return super().parse_args(ctx, args)
+
+
+cli = typer.Typer(
+    cls=_DefaultToSearch,
+    help="Retrosynthesis: `retro SMILES` searches routes to stock; `retro single-step SMILES` lists one-step options.",
+    no_args_is_help=True,
+)
+stock_cli = typer.Typer(help="The building-block stock: the lab's inventory on top of the shipped USPTO-50k set.")
+cli.add_typer(stock_cli, name="stock")
+
+MODEL_HELP = "Single-step model: auto (combined if trained, else similarity), similarity, classifier, combined."
+
+
+@cli.command("single-step")
+@friendly_errors
+def single_step(
+    smiles: str = typer.Argument(..., help="Target molecule as SMILES."),
+    top_k: int = typer.Option(10, "--top-k", "-k", help="How many precursor sets to return (1-500)."),
+    model: str = typer.Option("auto", "--model", help=MODEL_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Rank one-step disconnections of SMILES: precursors, score, template, reaction class, precedents."""
+    result = service.single_step(smiles, top_k=top_k, model=model)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    if result.message:
+        console.print(result.message)
+    console.print(f"[bold]{result.target}[/] ({result.model} model)")
+    for i, s in enumerate(result.suggestions, 1):
+        cls = f"class {s.reaction_class}" if s.reaction_class else "class ?"
+        console.print(f"{i:>2}. {s.score:.3f}  {s.reactants_smiles}  [dim]template {s.template_id}, {cls}[/]")
+
+
+@cli.command("search")
+@friendly_errors
+def search(
+    smiles: str = typer.Argument(..., help="Target molecule as SMILES."),
+    time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds to search (0-3600]."),
+    iterations: int = typer.Option(2000, "--iterations", help="Maximum search iterations."),
+    routes: int = typer.Option(5, "--routes", help="Stop after this many solved routes."),
+    max_depth: int = typer.Option(6, "--max-depth", help="Longest linear sequence, in steps."),
+    algorithm: str = typer.Option("best-first", "--algorithm", help="best-first or breadth-first."),
+    model: str = typer.Option("auto", "--model", help=MODEL_HELP),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the result as JSON to this file."),
+    svg_dir: Path | None = typer.Option(None, "--svg-dir", help="Write an SVG reaction diagram per step here."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a summary."),
+) -> None:
+    """Search routes from SMILES down to purchasable building blocks."""
+    result = service.search(
+        smiles,
+        time_limit_s=time_limit,
+        max_iterations=iterations,
+        max_routes=routes,
+        max_depth=max_depth,
+        algorithm=algorithm,
+        model=model,
+    )
+    data = result.to_dict()
+    if output:
+        output.write_text(json.dumps(data, indent=2))
+    if svg_dir:
+        svg_dir.mkdir(parents=True, exist_ok=True)
+        for r in range(len(result.routes)):
+            for s, svg in enumerate(service.svgs(result, r), 1):
+                (svg_dir / f"route{r + 1}_step{s}.svg").write_text(svg)
+    if as_json:
+        print_json(data)
+        return
+    status = "solved" if result.solved else "not solved"
+    console.print(f"[bold]{result.target}[/]: {status} ({result.stop_reason}, {result.elapsed_s:.1f} s)")
+    if result.message:
+        console.print(result.message)
+    for i, route in enumerate(result.routes, 1):
+        console.print(f"Route {i}: score {route.score:.3f}, {route.n_steps} steps, solved {route.solved}")
+        for step in route.steps:
+            console.print(f"   {step.product} <= {step.reactants_smiles}  [dim](template {step.template_id})[/]")
+
+
+@cli.command("build-templates")
+@friendly_errors
+def build_templates(
+    reactions: Path = typer.Argument(..., help="CSV with atom-mapped reactions (column mapped_reaction)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the template CSV."),
+    id_column: str = typer.Option("id", help="Column with reaction ids (row numbers if absent)."),
+    class_column: str = typer.Option("reaction_class", help="Column with reaction classes (optional)."),
+) -> None:
+    """Extract rdchiral retro templates with counts, reaction class and precedent ids (templates.csv layout)."""
+    import pandas as pd
+
+    from tools.synthesis.extraction import MappedReaction, build_template_library
+
+    try:
+        frame = pd.read_csv(reactions)
+    except (OSError, ValueError) as exc:
+        raise ValidationFailed(f"Could not read {reactions}: {exc}") from exc
+    if "mapped_reaction" not in frame.columns:
+        raise ValidationFailed(f"{reactions} has no 'mapped_reaction' column.")
+    ids = frame[id_column].astype(str) if id_column in frame.columns else frame.index.astype(str)
+    classes = frame[class_column] if class_column in frame.columns else [None] * len(frame)
+    rows = [
+        MappedReaction(f"{i}#{n}", m, int(c) if c == c and c is not None else None)
+        for n, (i, m, c) in enumerate(zip(ids, frame.mapped_reaction, classes, strict=True))
+    ]
+    table = build_template_library(rows)
+    table.to_csv(output, index=False)
+    console.print(f"{len(table)} templates from {len(rows)} reactions written to {output}.")
+
+
+@cli.command("train")
+@friendly_errors
+def train(epochs: int = typer.Option(12, help="Training epochs.")) -> None:
+    """Train the template classifier into <data_dir>/synthesis (a few minutes on CPU)."""
+    path = service.train(epochs=epochs, progress=console.print)
+    console.print(f"Classifier written to {path}.")
+
+
+@stock_cli.command("add")
+@friendly_errors
+def stock_add(file: Path = typer.Argument(..., help="CSV with a 'smiles' column and optionally 'name'.")) -> None:
+    """Add the lab's inventory to the stock (kept in <data_dir>/synthesis/inventory.csv)."""
+    report = service.add_inventory(file)
+    console.print(f"Added {report.added} molecules to the inventory.")
+    if report.skipped:
+        console.print(f"Skipped {len(report.skipped)} unreadable SMILES: {', '.join(report.skipped[:10])}")
+
+
+@stock_cli.command("check")
+@friendly_errors
+def stock_check(
+    smiles: str = typer.Argument(..., help="Molecule as SMILES."),
+    zinc: bool = typer.Option(False, "--zinc", help="Also ask molbloom's ZINC in-stock filter (probabilistic)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Say whether SMILES is in stock and from which source."""
+    from tools.synthesis.molecules import canonical_or_raise, inchikey
+
+    try:
+        target = canonical_or_raise(smiles)
+    except Exception as exc:
+        raise ValidationFailed(str(exc)) from exc
+    hit = service.get_planner(use_zinc=zinc).stock.lookup(target)
+    data = {"smiles": target, "inchikey": inchikey(target), "in_stock": hit is not None}
+    data |= {"source": hit.source, "name": hit.name} if hit else {}
+    if as_json:
+        print_json(data)
+    else:
+        console.print(f"{target} ({data['inchikey']}): " + (f"in stock ({hit.source})" if hit else "not in stock"))

@@ -1,0 +1,34 @@
+"""Shared bits of the synthesis benchmarks: the machine line and the Markdown results table."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import date
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MACHINE = "2-core x86_64 CPU, 24 GiB (shared with other jobs)"
+TEST_CSV = Path("/work/shared/data/uspto50k/test.csv")
+
+
+def write(name: str, data: dict, rows: list[tuple[str, str, str, str]]) -> None:
+    """Write results/synthesis_<name>.json and refresh this benchmark's section of results/synthesis.md."""
+    RESULTS.mkdir(exist_ok=True)
+    data = {"date": date.today().isoformat(), "machine": MACHINE, "python": platform.python_version()} | data
+    (RESULTS / f"synthesis_{name}.json").write_text(json.dumps(data, indent=2))
+    md = RESULTS / "synthesis.md"
+    sections = _sections(md.read_text() if md.exists() else "")
+    lines = [f"## {name} ({data['date']}, {MACHINE})", "", "| figure | ours | baseline | ratio |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    sections[name] = "\n".join(lines) + "\n"
+    head = "# Synthesis benchmarks\n\nWritten by benchmarks/synthesis_*.py; JSON beside this file.\n\n"
+    md.write_text(head + "\n".join(sections[k] for k in sorted(sections)))
+
+
+def _sections(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for chunk in text.split("\n## ")[1:]:
+        name = chunk.split(" ", 1)[0]
+        out[name] = "## " + chunk.rstrip("\n") + "\n"
+    return out

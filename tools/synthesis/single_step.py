@@ -1,0 +1,180 @@
+"""Single-step retrosynthesis: rank templates for a product, apply them with rdchiral, return precursor sets.
+
+Two expansion models behind one small interface (``ExpansionModel.propose``):
+
+* ``SimilarityModel`` is RetroSim (Coley et al., ACS Cent. Sci. 2017): the templates of the training reactions whose
+  products are most similar to the target, each outcome scored by product similarity x reactant similarity to the
+  precedent. Needs no training.
+* ``ClassifierModel`` (tools.synthesis.classifier) is NeuralSym-style: a fingerprint -> template network.
+
+``CombinedModel`` merges both; benchmarks/synthesis_single_step.py measured which to use (see synthesis.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+import numpy as np
+from rdchiral.main import rdchiralReactants
+from rdkit import DataStructs
+
+from tools.synthesis.errors import InvalidLimits
+from tools.synthesis.library import REACTION_CLASSES, Precedent, TemplateLibrary
+from tools.synthesis.molecules import canonical_or_raise, fingerprint
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One way to make ``product`` in one step: the precursor set, its score in [0, 1] and where it came from."""
+
+    product: str
+    reactants: tuple[str, ...]
+    score: float
+    template_id: int
+    template: str
+    reaction_class: int | None
+    precedents: tuple[Precedent, ...] = field(default=())
+
+    @property
+    def reactants_smiles(self) -> str:
+        return ".".join(self.reactants)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "product": self.product,
+            "reactants": list(self.reactants),
+            "score": round(self.score, 4),
+            "template_id": self.template_id,
+            "template": self.template,
+            "reaction_class": self.reaction_class,
+            "reaction_class_name": REACTION_CLASSES.get(self.reaction_class) if self.reaction_class else None,
+            "precedents": [p.to_dict() for p in self.precedents],
+        }
+
+
+class ExpansionModel(Protocol):
+    """What the search needs from a single-step model."""
+
+    name: str
+
+    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]: ...
+
+
+def _check_top_k(top_k: int) -> None:
+    if not 1 <= top_k <= 500:
+        raise InvalidLimits(f"top-k must be between 1 and 500, got {top_k}.")
+
+
+def _suggestion(
+    library: TemplateLibrary,
+    product: str,
+    reactants: str,
+    score: float,
+    template_id: int,
+    precedent_rows: Sequence[int],
+) -> Suggestion:
+    t = library.template(template_id)
+    rows = list(precedent_rows) or list(library.precedent_rows(template_id)[:3])
+    return Suggestion(
+        product=product,
+        reactants=tuple(reactants.split(".")),
+        score=float(score),
+        template_id=template_id,
+        template=t.smarts,
+        reaction_class=t.reaction_class,
+        precedents=tuple(library.precedent(int(r)) for r in rows[:3]),
+    )
+
+
+class SimilarityModel:
+    """RetroSim: apply the templates of the most similar training products; score = sim(product) x sim(reactants)."""
+
+    name = "similarity"
+
+    def __init__(self, library: TemplateLibrary, n_neighbors: int = 100):
+        self.library = library
+        self.n_neighbors = n_neighbors
+        self._reactant_fps: dict[int, list[DataStructs.ExplicitBitVect]] = {}
+
+    @cached_property
+    def product_fps(self) -> list[DataStructs.ExplicitBitVect]:
+        return [fingerprint(s) for s in self.library.reactions["product"]]
+
+    def warm_up(self) -> None:
+        """Fingerprint the training products now rather than on the first call."""
+        _ = self.product_fps
+
+    def _precedent_reactant_fps(self, row: int) -> list[DataStructs.ExplicitBitVect]:
+        if row not in self._reactant_fps:
+            fps = []
+            for alternative in self.library.precedent(row).reactants:
+                fps.append(fingerprint(alternative))
+            self._reactant_fps[row] = fps
+        return self._reactant_fps[row]
+
+    def scored_outcomes(self, product: str) -> dict[str, tuple[float, int, list[int]]]:
+        """Canonical precursor set -> (score, template id, precedent rows), before any top-k cut."""
+        target = canonical_or_raise(product)
+        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fingerprint(target), self.product_fps))
+        neighbours = np.argsort(-sims, kind="stable")[: self.n_neighbors]
+        template_ids = self.library.reaction_template_ids
+        prepared = rdchiralReactants(target)
+        outcomes_by_template: dict[int, list[str]] = {}
+        best: dict[str, tuple[float, int, list[int]]] = {}
+        for row in neighbours:
+            tid = int(template_ids[row])
+            if tid < 0:
+                continue
+            if tid not in outcomes_by_template:
+                outcomes_by_template[tid] = self.library.apply(tid, prepared)
+            for outcome in outcomes_by_template[tid]:
+                ofp = fingerprint(outcome)
+                rsim = max(
+                    (DataStructs.TanimotoSimilarity(ofp, f) for f in self._precedent_reactant_fps(row)), default=0
+                )
+                score = float(sims[row]) * rsim
+                if outcome not in best:
+                    best[outcome] = (score, tid, [int(row)])
+                elif score > best[outcome][0]:
+                    best[outcome] = (score, tid, [int(row), *best[outcome][2]])
+                else:
+                    best[outcome][2].append(int(row))
+        return best
+
+    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
+        _check_top_k(top_k)
+        target = canonical_or_raise(product)
+        ranked = sorted(self.scored_outcomes(target).items(), key=lambda kv: -kv[1][0])[:top_k]
+        return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]
+
+
+class CombinedModel:
+    """Outcomes of both models, score = w x similarity score + (1 - w) x classifier probability."""
+
+    name = "combined"
+
+    def __init__(self, similarity: SimilarityModel, classifier: Any, weight: float = 0.5):
+        self.similarity = similarity
+        self.classifier = classifier
+        self.library = similarity.library
+        self.weight = weight
+
+    def warm_up(self) -> None:
+        self.similarity.warm_up()
+
+    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
+        _check_top_k(top_k)
+        target = canonical_or_raise(product)
+        sim = self.similarity.scored_outcomes(target)
+        clf = self.classifier.scored_outcomes(target, top_k)
+        merged: dict[str, tuple[float, int, list[int]]] = {}
+        for smi in sim.keys() | clf.keys():
+            s, c = sim.get(smi), clf.get(smi)
+            score = self.weight * (s[0] if s else 0.0) + (1 - self.weight) * (c[0] if c else 0.0)
+            tid, rows = (s[1], s[2]) if s else (c[1], c[2])  # type: ignore[index]
+            merged[smi] = (score, tid, rows)
+        ranked = sorted(merged.items(), key=lambda kv: -kv[1][0])[:top_k]
+        return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]
