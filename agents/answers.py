@@ -130,10 +130,37 @@ def literature(r: Result) -> str:
     return text
 
 
+# USPTO-50k reaction classes (Schneider et al., J. Chem. Inf. Model. 2016, 56, 2336).
+REACTION_CLASSES = {
+    1: "heteroatom alkylation and arylation",
+    2: "acylation and related processes",
+    3: "C-C bond formation",
+    4: "heterocycle formation",
+    5: "protection",
+    6: "deprotection",
+    7: "reduction",
+    8: "oxidation",
+    9: "functional group interconversion",
+    10: "functional group addition",
+}
+
+
+def _reaction_class(value: Any) -> str:
+    try:
+        return REACTION_CLASSES.get(int(value), f"class {value}")
+    except (TypeError, ValueError):
+        return "class n/a"
+
+
 def synthesis(r: Result) -> str:
     if r.get("refused"):
         return f"I will not plan a synthesis for this target. {r.get('reason', '')}"
     routes = r.get("routes") or []
+    if r.get("target_in_stock"):
+        return (
+            f"`{r.get('target_smiles', r.get('target'))}` is already a building block in the stock, so there is "
+            f"nothing to plan: {r.get('message', '')}"
+        )
     if not r.get("solved") or not routes:
         return (
             f"No route to `{r.get('target_smiles', r.get('target'))}` was found within the search limits "
@@ -147,7 +174,7 @@ def synthesis(r: Result) -> str:
     ]
     for i, step in enumerate(best["steps"], 1):
         reactants = " + ".join(f"`{s}`" for s in step["reactants"])
-        lines.append(f"{i}. `{step['product']}` ⇐ {reactants} ({step.get('reaction_class') or 'class n/a'})")
+        lines.append(f"{i}. `{step['product']}` ⇐ {reactants} ({_reaction_class(step.get('reaction_class'))})")
     lines.append("\n*Source: template-based retrosynthesis on USPTO-50k (precedents in each step).*")
     return "\n".join(lines)
 
