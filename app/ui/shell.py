@@ -52,6 +52,11 @@ def run() -> None:
         ],
         "You": [_page("account", "Account", ":material/person:")],
     }
+    if account.role in (Role.admin, Role.instructor):
+        pages["Serving"] = [
+            _page("models", "Models", ":material/dns:"),
+            _page("compute", "Compute planner", ":material/calculate:"),
+        ]
     if account.role == Role.admin:
         pages["Administration"] = [_page("admin", "Users & health", ":material/admin_panel_settings:")]
     _sidebar(account)

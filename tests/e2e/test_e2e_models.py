@@ -1,0 +1,60 @@
+"""In a real browser: an admin reads the model catalog, sizes a 4-bit 70B model on two RTX 3090s, and
+watches the Compute planner's break-even move when a cloud price changes."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services import accounts
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+PASSWORD = "correct horse battery"
+
+
+def tall_screenshot(page, name: str, height: int = 2000) -> None:
+    """Streamlit scrolls inside its own container, so a tall viewport is what shows the whole page."""
+    page.set_viewport_size({"width": 1280, "height": height})
+    page.wait_for_timeout(300)
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_admin_sizes_a_70b_model_and_plans_compute(live_app, page):
+    accounts.create_user("root", PASSWORD, role="admin")
+    sign_in(page, live_app, "root", PASSWORD)
+    main = page.get_by_test_id("stMainBlockContainer")
+
+    page.get_by_role("link", name="Models").click()
+    expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    for name in ("qwen2.5-7b-instruct", "llama-3.3-70b-awq", "llama-3.1-8b-q4", "bge-m3"):
+        expect(main.get_by_role("cell", name=name, exact=True)).to_be_visible()
+    expect(main.get_by_text("chem-lora (chemistry), materials-lora (materials)")).to_be_visible()
+    tall_screenshot(page, "models_catalog")
+
+    page.get_by_role("tab", name="Sizing calculator").click()
+    expect(page.get_by_label("Catalog model")).to_be_visible()
+    expect(main.get_by_text("70.6 B parameters")).to_be_visible()  # the 70B AWQ model on 2 x RTX 3090 by default
+    expect(main.get_by_text(re.compile(r"does not fit 2 x RTX 3090.*context of \d+ tokens or less"))).to_be_visible()
+    context = page.get_by_label("Context (tokens per sequence)")
+    context.fill("2048")
+    context.press("Enter")
+    expect(main.get_by_text("Fits on 2 x RTX 3090 at tensor-parallel degree 2")).to_be_visible()
+    tall_screenshot(page, "models_sizing_70b_on_two_3090s")
+
+    page.get_by_role("tab", name="Placement plan").click()
+    expect(main.get_by_text(re.compile(r"^CUDA_VISIBLE_DEVICES=\d vllm serve casperhansen/")).first).to_be_visible()
+    tall_screenshot(page, "models_placement")
+
+    page.get_by_role("link", name="Compute planner").click()
+    expect(page.get_by_role("heading", name="Compute planner")).to_be_visible()
+    verdict = main.get_by_text(re.compile(r"^Break-even at [\d.,]+ M output tokens a month"))
+    expect(verdict).to_be_visible()
+    before = verdict.inner_text()
+    price = page.get_by_label("Output, US$ per M tokens")
+    price.fill("30")
+    price.press("Enter")
+    expect(verdict).not_to_have_text(before)
+    expect(verdict).to_be_visible()
+    tall_screenshot(page, "compute_planner", height=2900)
