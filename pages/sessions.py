@@ -5,6 +5,7 @@ import streamlit as st
 from app.errors import ChemassistError
 from app.services import sessions
 from app.ui import auth, state
+from app.ui import export as export_ui  # export / import (issue 10)
 
 account = auth.require_account()
 st.title("Research sessions")
@@ -22,6 +23,10 @@ def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
 
 if flash := st.session_state.pop("sessions_flash", None):
     (st.error if flash[0] == "error" else st.success)(flash[1])
+
+# --- export / import of research sessions (issue 10): the import form here, download buttons per session below ---
+export_ui.import_form(account)
+# --- end export / import ---
 
 with st.form("new_session", clear_on_submit=True, border=False):
     col_title, col_button = st.columns([4, 1], vertical_alignment="bottom")
@@ -76,6 +81,8 @@ for item in found:
         col_main.caption(f"Updated {item.updated_at:%Y-%m-%d %H:%M} UTC · {item.message_count} message(s)")
         if col_open.button("Open", key=f"open_{item.id}"):
             state.go_to_chat(item.id)
+        with col_open:
+            export_ui.downloads(account, item)  # export (issue 10): Markdown / PDF / JSON downloads
         if not item.can_edit:
             continue
         with col_manage.popover("Manage", icon=":material/more_horiz:"):

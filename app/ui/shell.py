@@ -57,6 +57,7 @@ def run() -> None:
             _page("models", "Models", ":material/dns:"),
             _page("compute", "Compute planner", ":material/calculate:"),
         ]
+        pages["Review"] = [_page("review", "Feedback review", ":material/rate_review:")]
     if account.role == Role.admin:
         pages["Administration"] = [_page("admin", "Users & health", ":material/admin_panel_settings:")]
     _sidebar(account)

@@ -1,0 +1,126 @@
+"""Feedback review page (instructors and admins): read feedback with its question and answer, correct it, mark it
+reviewed, and download the reviewed examples as fine-tuning data."""
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+
+from app.errors import ChemassistError
+from app.services import review
+from app.ui import auth
+
+account = auth.require_account()
+st.title("Feedback review")
+if not account.can_review:
+    st.error("Only instructors and administrators can review feedback.")
+    st.stop()
+st.caption(
+    "Reviewed feedback becomes fine-tuning data for the specialist models: the correction replaces the answer "
+    "when there is one; thumbs-down answers without a correction are left out."
+)
+
+if flash := st.session_state.pop("review_flash", None):
+    (st.error if flash[0] == "error" else st.success)(flash[1])
+
+
+def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        action()
+    except ChemassistError as exc:
+        st.session_state["review_flash"] = ("error", str(exc))
+    else:
+        st.session_state["review_flash"] = ("success", success)
+    st.rerun()
+
+
+col_status, col_rating = st.columns(2, vertical_alignment="bottom")
+col_role, col_dates = st.columns(2, vertical_alignment="bottom")
+status = col_status.segmented_control("Show", ["Unreviewed", "Reviewed", "All"], default="Unreviewed", key="rv_status")
+rating_label = col_rating.segmented_control("Rating", ["All", "Helpful", "Not helpful"], default="All", key="rv_rating")
+role = col_role.selectbox("Model role", ["any", *review.MODEL_ROLES], key="rv_role")
+today = datetime.now(UTC).date()
+dates = col_dates.date_input("Given between", value=(today - timedelta(days=90), today), key="rv_dates")
+since, until = (dates[0], dates[1] + timedelta(days=1)) if len(dates) == 2 else (None, None)
+
+items = review.list_feedback(
+    account,
+    status=(status or "Unreviewed").lower(),  # type: ignore[arg-type]
+    rating={"Helpful": 1, "Not helpful": -1}.get(rating_label or "All"),
+    role=None if role == "any" else role,
+    since=since,
+    until=until,
+)
+st.markdown(f"**{len(items)}** feedback item(s)")
+if not items:
+    st.info("Nothing to review with these filters.")
+
+for item in items:
+    with st.container(border=True, key=f"feedback_{item.feedback_id}"):
+        thumb = ":material/thumb_up:" if item.rating > 0 else ":material/thumb_down:"
+        badge = f":green-badge[reviewed by {item.reviewed_by}]" if item.reviewed else ":orange-badge[unreviewed]"
+        st.markdown(
+            f"{thumb} **{item.session_title}** · by `{item.author}` · {item.created_at:%Y-%m-%d %H:%M} UTC · "
+            f"{item.model or 'unknown model'} (role: {item.model_role or 'none'}) {badge}"
+        )
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Question**")
+            st.markdown("> " + (item.question or "_(no question found)_").replace("\n", "\n> "))
+            st.markdown("**Answer**")
+            with st.container(height=220):
+                st.markdown(item.answer)
+        with right:
+            st.markdown("**Comment**")
+            st.write(item.comment or "_(none)_")
+            with st.form(f"review_{item.feedback_id}", border=False):
+                correction = st.text_area(
+                    "Correction (the right answer; used instead of the answer for fine-tuning)",
+                    value=item.correction or "",
+                    key=f"correction_{item.feedback_id}",
+                )
+                save, save_reviewed = st.columns(2)
+                if save.form_submit_button("Save correction"):
+                    _attempt(
+                        lambda i=item.feedback_id, c=correction: review.set_correction(account, i, c),
+                        "Correction saved.",
+                    )
+                if save_reviewed.form_submit_button("Save and mark reviewed", type="primary"):
+                    _attempt(
+                        lambda i=item.feedback_id, c=correction: review.set_correction(account, i, c, reviewed=True),
+                        "Marked reviewed.",
+                    )
+            if item.reviewed and st.button("Mark unreviewed", key=f"unreview_{item.feedback_id}"):
+                _attempt(lambda i=item.feedback_id: review.mark_reviewed(account, i, False), "Marked unreviewed.")
+
+st.divider()
+st.subheader("Fine-tuning data")
+st.caption(
+    "Reviewed examples in OpenAI chat format (system, user, assistant) with an Axolotl QLoRA config. "
+    "The same as `chemassist export finetune --role ROLE --since DATE -o FILE.jsonl`."
+)
+col_ft_role, col_ft_since = st.columns(2)
+ft_role = col_ft_role.selectbox("Answers of the model role", review.CHAT_ROLES, key="ft_role")
+ft_since = col_ft_since.date_input("Feedback given since", value=today - timedelta(days=365), key="ft_since")
+found = review.finetune_examples(ft_role, since=ft_since, actor=account)
+left_out = ", ".join(f"{n} × {reason}" for reason, n in found.skipped.items())
+st.markdown(f"**{len(found.examples)}** example(s)" + (f" · left out: {left_out}" if left_out else ""))
+name = f"chemassist-{ft_role}-{ft_since:%Y%m%d}"
+col_jsonl, col_yaml = st.columns(2)
+col_jsonl.download_button(
+    "Download JSONL",
+    data=review.to_jsonl(found.examples),
+    file_name=f"{name}.jsonl",
+    mime="application/jsonl",
+    icon=":material/download:",
+    disabled=not found.examples,
+    on_click="ignore",
+)
+col_yaml.download_button(
+    "Download QLoRA config (Axolotl)",
+    data=review.axolotl_yaml(ft_role, f"{name}.jsonl"),
+    file_name=f"{name}.axolotl.yaml",
+    mime="application/yaml",
+    icon=":material/settings:",
+    disabled=not found.examples,
+    on_click="ignore",
+)
