@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import agent, db, doctor, export, mol, predict, retro, serve, sessions, users, webapp
+from app.cli import agent, db, doctor, export, library, mol, predict, retro, serve, sessions, users, webapp
 
 app = typer.Typer(
     name="chemassist",
@@ -25,6 +25,8 @@ app.command("init")(webapp.init)
 app.command("chat")(agent.chat_command)
 app.add_typer(agent.eval_cli, name="eval")
 app.add_typer(export.cli, name="export")
+app.add_typer(library.cli, name="library")
+app.command("ask")(library.ask)
 app.add_typer(sessions.cli, name="sessions")
 
 

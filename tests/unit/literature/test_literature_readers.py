@@ -1,0 +1,96 @@
+"""Reading BibTeX, RIS, JSONL and arXiv records, text files; stable document ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.literature import DocumentUnreadable, FileTooLarge, UnsupportedFormat, read_path
+from tools.literature.readers import make_document_id, parse_bibtex, record_to_document
+
+DEMO_RECORDS = Path(__file__).resolve().parents[3] / "tools" / "literature" / "demo" / "records.jsonl"
+
+
+def test_bibtex_with_nested_braces_and_bare_numbers() -> None:
+    entry = parse_bibtex(
+        '@Article{k1,\n title = {The {NMR} of {\\"U}rea},\n year = 2021,\n author = "A. Li and B. Wu",\n}'
+    )[0]
+
+    assert entry["title"] == 'The NMR of \\"Urea' and entry["year"] == "2021" and entry["ID"] == "k1"
+
+
+def test_bibtex_file_gives_one_document_per_entry(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text(
+        "@article{a, title={Alpha}, doi={10.1/A}, author={X and Y}, year={2020}}\n"
+        "@misc{b, title={Beta}, eprint={2101.00001}, archivePrefix={arXiv}}\n"
+    )
+
+    docs = read_path(path)
+
+    assert [d.meta.document_id for d in docs] == ["doi:10.1/a", "arxiv:2101.00001"]
+    assert docs[0].meta.authors == ["X", "Y"] and docs[0].meta.year == 2020
+
+
+def test_ris_record(tmp_path: Path) -> None:
+    path = tmp_path / "refs.ris"
+    path.write_text("TY  - JOUR\nTI  - Gamma\nAU  - Doe, J\nPY  - 2018///\nDO  - 10.5/G\nER  -\n")
+
+    doc = read_path(path)[0]
+
+    assert (doc.meta.title, doc.meta.year, doc.meta.document_id, doc.meta.authors) == (
+        "Gamma",
+        2018,
+        "doi:10.5/g",
+        ["Doe, J"],
+    )
+
+
+def test_arxiv_snapshot_record() -> None:
+    doc = record_to_document(
+        {
+            "id": "0704.0001",
+            "title": "Calculation of prompt diphoton production",
+            "abstract": "A fully differential calculation.",
+            "authors": "C. Balazs, E. L. Berger and P. M. Nadolsky",
+            "categories": "hep-ph",
+            "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}],
+        }
+    )
+
+    assert doc.meta.document_id == "arxiv:0704.0001" and doc.meta.year == 2007
+    assert doc.meta.authors == ["C. Balazs", "E. L. Berger", "P. M. Nadolsky"]
+    assert doc.meta.tags == ["hep-ph"]
+
+
+def test_demo_records_use_their_full_text_when_present() -> None:
+    docs = {d.meta.document_id: d for d in read_path(DEMO_RECORDS)}
+    with_fulltext = json.loads(DEMO_RECORDS.read_text().splitlines()[0])
+
+    assert len(docs) == 265
+    doc = docs[with_fulltext["id"]]
+    assert len(doc.pages[0].text) > 10 * len(with_fulltext["abstract"])
+    assert doc.meta.license == "CC BY 4.0"
+
+
+def test_same_text_gives_the_same_id_and_doi_wins() -> None:
+    assert make_document_id(text="a  b") == make_document_id(text="a b")
+    assert make_document_id(doi="https://doi.org/10.1000/ABC.", text="x") == "doi:10.1000/abc"
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    (tmp_path / "tiny.txt").write_text("hi")
+    (tmp_path / "big.md").write_text("# T\n" + "word " * 100)
+    (tmp_path / "bad.jsonl").write_text("{not json")
+
+    with pytest.raises(UnsupportedFormat):
+        read_path(tmp_path / "x.exe")
+    with pytest.raises(DocumentUnreadable, match="too short"):
+        read_path(tmp_path / "tiny.txt")
+    with pytest.raises(FileTooLarge):
+        read_path(tmp_path / "big.md", max_bytes=100)
+    with pytest.raises(DocumentUnreadable, match="not valid JSON"):
+        read_path(tmp_path / "bad.jsonl")

@@ -1,0 +1,405 @@
+"""Read papers into `ParsedDocument`s: PDF (pypdf, per page), text/Markdown, BibTeX, RIS, JSONL, arXiv.
+
+BibTeX and RIS are parsed here by hand: both are small line/brace formats and we need only a few fields
+(title, authors, year, DOI, abstract), which does not justify another dependency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tools.literature.errors import DocumentUnreadable, FileTooLarge, UnsupportedFormat
+from tools.literature.models import DocumentMeta, PageText, ParsedDocument
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".bib", ".ris", ".jsonl", ".json"}
+_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+# Fewer extractable characters per page than this means a scanned / image-only PDF.
+_MIN_TEXT_CHARS_PER_PAGE = 20
+
+
+def content_hash(text: str) -> str:
+    """sha256 of whitespace-normalised text: the same paper re-extracted hashes the same."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def normalise_doi(doi: str | None) -> str | None:
+    if not doi:
+        return None
+    doi = doi.strip()
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.IGNORECASE)
+    return doi.rstrip(".,;").lower() or None
+
+
+def make_document_id(*, doi: str | None = None, arxiv_id: str | None = None, text: str = "") -> str:
+    """Stable id: DOI first, then arXiv id, else a content hash (so duplicates collapse to one id)."""
+    if doi := normalise_doi(doi):
+        return f"doi:{doi}"
+    if arxiv_id:
+        return f"arxiv:{arxiv_id.strip()}"
+    return f"sha256:{content_hash(text)[:24]}"
+
+
+def _finish(meta: DocumentMeta, pages: list[PageText]) -> ParsedDocument:
+    full = "\n\n".join(p.text for p in pages)
+    meta.content_hash = content_hash(full + "\x00" + meta.title)
+    meta.n_pages = len(pages)
+    return ParsedDocument(meta=meta, pages=pages)
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+
+def read_pdf(path: Path) -> ParsedDocument:
+    """One `PageText` per page (1-based). Encrypted, corrupt or image-only PDFs raise `DocumentUnreadable`."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                unlocked = bool(reader.decrypt(""))
+            except Exception:  # noqa: BLE001 - pypdf raises several types for unsupported ciphers
+                unlocked = False
+            if not unlocked:
+                raise DocumentUnreadable(
+                    f"{path.name} is an encrypted PDF. Remove the password (e.g. save an unprotected copy) "
+                    "and upload it again."
+                )
+        pages = [
+            PageText(page=i + 1, text=_clean_pdf_text(page.extract_text() or "")) for i, page in enumerate(reader.pages)
+        ]
+        info = reader.metadata
+    except DocumentUnreadable:
+        raise
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
+        raise DocumentUnreadable(
+            f"{path.name} is not a readable PDF ({exc}). Check that the file is complete."
+        ) from exc
+    if not pages:
+        raise DocumentUnreadable(f"{path.name} has no pages.")
+    n_chars = sum(len(p.text.strip()) for p in pages)
+    if n_chars < _MIN_TEXT_CHARS_PER_PAGE * len(pages):
+        raise DocumentUnreadable(
+            f"{path.name} has no extractable text ({n_chars} characters on {len(pages)} pages): "
+            "it looks scanned or image-only. Run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`) "
+            "and upload the result."
+        )
+    first_text = pages[0].text
+    title = (str(info.title).strip() if info and info.title else "") or _first_line(first_text) or path.stem
+    doi_match = _DOI_RE.search(first_text)
+    doi = normalise_doi(doi_match.group(1)) if doi_match else None
+    authors = [a.strip() for a in re.split(r"[;,]| and ", str(info.author))] if info and info.author else []
+    meta = DocumentMeta(
+        document_id="",
+        title=title,
+        authors=[a for a in authors if a],
+        doi=doi,
+        source="PDF upload",
+        filename=path.name,
+    )
+    doc = _finish(meta, pages)
+    doc.meta.document_id = make_document_id(doi=doi, text="\n".join(p.text for p in pages))
+    return doc
+
+
+def _clean_pdf_text(text: str) -> str:
+    # Re-join words hyphenated across line breaks; keep line structure for heading detection.
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    return text.replace("\x00", "").strip()
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if len(line) >= 3:
+            return line[:300]
+    return ""
+
+
+# --- text and Markdown ----------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> ParsedDocument:
+    """A text or Markdown file is one page; the title is its first heading or line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentUnreadable(f"{path.name} is not UTF-8 text. Save it as UTF-8 and try again.") from exc
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) < 20:
+        raise DocumentUnreadable(f"{path.name} is empty or too short to index.")
+    doi_match = _DOI_RE.search(text[:5000])
+    doi = normalise_doi(doi_match.group(1)) if doi_match else None
+    meta = DocumentMeta(
+        document_id="",
+        title=_first_line(text) or path.stem,
+        doi=doi,
+        source="text upload",
+        filename=path.name,
+    )
+    doc = _finish(meta, [PageText(page=1, text=text)])
+    doc.meta.document_id = make_document_id(doi=doi, text=text)
+    return doc
+
+
+# --- metadata-only records --------------------------------------------------------------------------
+
+
+def _record_document(
+    *,
+    title: str,
+    abstract: str | None,
+    authors: list[str],
+    year: int | None,
+    source: str,
+    doi: str | None = None,
+    arxiv_id: str | None = None,
+    document_id: str | None = None,
+    url: str | None = None,
+    license: str | None = None,
+    fulltext: str | None = None,
+    tags: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ParsedDocument:
+    title = " ".join((title or "").split())
+    if not title:
+        raise DocumentUnreadable("a record has no title.")
+    # The full text (when there is one) already opens with title and abstract.
+    text = fulltext.strip() if fulltext else "\n\n".join(x for x in (title, (abstract or "").strip()) if x)
+    meta = DocumentMeta(
+        document_id=document_id or make_document_id(doi=doi, arxiv_id=arxiv_id, text=text),
+        title=title,
+        authors=authors,
+        year=year,
+        source=source,
+        doi=normalise_doi(doi),
+        url=url,
+        license=license,
+        abstract=(abstract or "").strip() or None,
+        tags=tags or [],
+        extra=extra or {},
+    )
+    return _finish(meta, [PageText(page=1, text=text)])
+
+
+def parse_bibtex(text: str) -> list[dict[str, str]]:
+    """Entries of a BibTeX string as dicts of lower-case field -> value (braces and quotes removed)."""
+    entries: list[dict[str, str]] = []
+    for match in re.finditer(r"@(\w+)\s*\{", text):
+        kind = match.group(1).lower()
+        if kind in {"comment", "string", "preamble"}:
+            continue
+        body, _ = _balanced(text, match.end() - 1)
+        key, _, rest = body.partition(",")
+        entry = {"ENTRYTYPE": kind, "ID": key.strip()}
+        pos = 0
+        field_re = re.compile(r"\s*([\w-]+)\s*=\s*")
+        while (m := field_re.match(rest, pos)) is not None:
+            name, pos = m.group(1).lower(), m.end()
+            if pos < len(rest) and rest[pos] == "{":
+                value, pos = _balanced(rest, pos)
+            elif pos < len(rest) and rest[pos] == '"':
+                end = rest.find('"', pos + 1)
+                end = len(rest) if end < 0 else end
+                value, pos = rest[pos + 1 : end], end + 1
+            else:
+                m2 = re.match(r"[^,}]*", rest[pos:])
+                value = m2.group(0) if m2 else ""
+                pos += len(value)
+            entry[name] = " ".join(value.replace("{", "").replace("}", "").split())
+            comma = rest.find(",", pos)
+            if comma < 0:
+                break
+            pos = comma + 1
+        entries.append(entry)
+    return entries
+
+
+def _balanced(text: str, open_pos: int) -> tuple[str, int]:
+    """Content between the brace at open_pos and its match, and the index after the closing brace."""
+    depth = 0
+    for i in range(open_pos, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[open_pos + 1 : i], i + 1
+    raise DocumentUnreadable("unbalanced braces in BibTeX.")
+
+
+def _year(value: Any) -> int | None:
+    m = re.search(r"(1[89]\d\d|20\d\d)", str(value or ""))
+    return int(m.group(1)) if m else None
+
+
+def read_bibtex(path: Path) -> list[ParsedDocument]:
+    entries = parse_bibtex(path.read_text(encoding="utf-8", errors="replace"))
+    if not entries:
+        raise DocumentUnreadable(f"{path.name} contains no BibTeX entries.")
+    docs = []
+    for e in entries:
+        arxiv = e.get("eprint") if e.get("archiveprefix", "").lower() == "arxiv" else None
+        docs.append(
+            _record_document(
+                title=e.get("title", ""),
+                abstract=e.get("abstract"),
+                authors=[a.strip() for a in e.get("author", "").split(" and ") if a.strip()],
+                year=_year(e.get("year")),
+                source=e.get("journal") or e.get("booktitle") or f"BibTeX ({path.name})",
+                doi=e.get("doi"),
+                arxiv_id=arxiv,
+                url=e.get("url"),
+                tags=[k.strip() for k in e.get("keywords", "").split(",") if k.strip()],
+                extra={"bibtex_key": e["ID"], "entry_type": e["ENTRYTYPE"]},
+            )
+        )
+    return docs
+
+
+def parse_ris(text: str) -> list[dict[str, list[str]]]:
+    """RIS records as dicts of tag -> values ('TY  - JOUR' ... 'ER  -')."""
+    records: list[dict[str, list[str]]] = []
+    current: dict[str, list[str]] | None = None
+    for line in text.splitlines():
+        m = re.match(r"^([A-Z][A-Z0-9])  -\s?(.*)$", line)
+        if not m:
+            continue
+        tag, value = m.group(1), m.group(2).strip()
+        if tag == "TY":
+            current = {}
+        if current is None:
+            continue
+        if tag == "ER":
+            records.append(current)
+            current = None
+            continue
+        current.setdefault(tag, []).append(value)
+    return records
+
+
+def read_ris(path: Path) -> list[ParsedDocument]:
+    records = parse_ris(path.read_text(encoding="utf-8", errors="replace"))
+    if not records:
+        raise DocumentUnreadable(f"{path.name} contains no RIS records (each starts 'TY  - ' and ends 'ER  - ').")
+
+    def first(r: dict[str, list[str]], *tags: str) -> str | None:
+        return next((r[t][0] for t in tags if r.get(t)), None)
+
+    return [
+        _record_document(
+            title=first(r, "TI", "T1") or "",
+            abstract=first(r, "AB", "N2"),
+            authors=r.get("AU", []) + r.get("A1", []),
+            year=_year(first(r, "PY", "Y1", "DA")),
+            source=first(r, "JO", "T2", "JF") or f"RIS ({path.name})",
+            doi=first(r, "DO"),
+            url=first(r, "UR"),
+            tags=r.get("KW", []),
+        )
+        for r in records
+    ]
+
+
+def _arxiv_year(rec: dict[str, Any]) -> int | None:
+    versions = rec.get("versions") or []
+    if versions and isinstance(versions[0], dict) and (y := _year(versions[0].get("created"))):
+        return y
+    m = re.match(r"^(\d\d)(\d\d)\.", str(rec.get("id", "")))  # new-style ids start YYMM
+    return 2000 + int(m.group(1)) if m else _year(rec.get("update_date"))
+
+
+def record_to_document(rec: dict[str, Any], base_dir: Path | None = None) -> ParsedDocument:
+    """A JSON paper record: chemassist's format (id, title, abstract, ... fulltext_path) or an arXiv
+    metadata-snapshot record (id, title, abstract, authors string, categories, versions)."""
+    if "categories" in rec and "fulltext_path" not in rec:  # arXiv OAI / Kaggle snapshot record
+        authors = rec.get("authors") or ""
+        if rec.get("authors_parsed"):
+            names = [" ".join(x for x in (p[1], p[0]) if x) for p in rec["authors_parsed"]]
+        else:
+            names = [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
+        arxiv_id = str(rec.get("id", "")).strip()
+        return _record_document(
+            title=rec.get("title", ""),
+            abstract=rec.get("abstract"),
+            authors=names,
+            year=_arxiv_year(rec),
+            source="arXiv",
+            doi=rec.get("doi"),
+            arxiv_id=arxiv_id or None,
+            url=f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None,
+            license=rec.get("license") or "arXiv metadata CC0",
+            tags=str(rec.get("categories", "")).split(),
+        )
+    fulltext = None
+    if rec.get("fulltext_path") and base_dir is not None:
+        ft = base_dir / rec["fulltext_path"]
+        if ft.is_file():
+            fulltext = ft.read_text(encoding="utf-8", errors="replace")
+    fields = rec.get("fields") or ""
+    tags = [f.strip() for f in (fields.split(";") if isinstance(fields, str) else fields) if f.strip()]
+    return _record_document(
+        title=rec.get("title", ""),
+        abstract=rec.get("abstract"),
+        authors=list(rec.get("authors") or []),
+        year=_year(rec.get("year")),
+        source=rec.get("source") or "",
+        doi=rec.get("doi"),
+        document_id=rec.get("id"),
+        url=rec.get("url"),
+        license=rec.get("license"),
+        fulltext=fulltext,
+        tags=tags,
+    )
+
+
+def read_records(path: Path) -> list[ParsedDocument]:
+    """JSONL (one record a line) or a JSON list of records; full texts resolved beside the file."""
+    raw = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".json" and raw.lstrip().startswith("["):
+            recs: Iterable[Any] = json.loads(raw)
+        else:
+            recs = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise DocumentUnreadable(f"{path.name} is not valid JSON lines ({exc}).") from exc
+    docs = [record_to_document(r, path.parent) for r in recs if isinstance(r, dict)]
+    if not docs:
+        raise DocumentUnreadable(f"{path.name} contains no paper records.")
+    return docs
+
+
+def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ParsedDocument]:
+    """Read any supported file into one or more documents (record files hold many)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DocumentUnreadable(f"{path} does not exist or is not a file.")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFormat(
+            f"{path.name}: unsupported file type '{suffix or '(none)'}'. "
+            f"Supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}."
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FileTooLarge(
+            f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit. Split it or raise the limit."
+        )
+    if size == 0:
+        raise DocumentUnreadable(f"{path.name} is empty.")
+    if suffix == ".pdf":
+        return [read_pdf(path)]
+    if suffix in {".txt", ".md", ".markdown"}:
+        return [read_text(path)]
+    if suffix == ".bib":
+        return read_bibtex(path)
+    if suffix == ".ris":
+        return read_ris(path)
+    return read_records(path)
