@@ -66,18 +66,32 @@ class ToolContext:
     synthesis_time_limit_s: float = 20.0
     synthesis_cache_dir: Path | None = None
     literature_chat_model: Any = None  # a model for literature answers; None = extractive
+    # The app passes its own cached store: Milvus Lite lets one process hold a file, so all share one client.
+    store_provider: Callable[[], Any] | None = None
     _store: Any = field(default=None, init=False, repr=False)
+    _retriever: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def literature_store(self) -> Any:
         from tools.literature import LiteratureStore
 
+        if self.store_provider is not None:
+            return self.store_provider()
         with self._lock:
             if self._store is None:
                 if not self.milvus_uri:
                     raise RuntimeError("No literature library is configured.")
                 self._store = LiteratureStore(self.milvus_uri)
             return self._store
+
+    def retriever(self) -> Any:
+        from tools.literature import Retriever
+
+        store = self.literature_store()
+        with self._lock:
+            if self._retriever is None or self._retriever.store is not store:
+                self._retriever = Retriever(store)
+            return self._retriever
 
     def close(self) -> None:
         with self._lock:
@@ -190,10 +204,9 @@ def screen_candidates(seed: str, windows: dict[str, list[float | None]] | None =
 
 def search_literature(question: str, ctx: ToolContext) -> dict[str, Any]:
     """Answer from the literature library with numbered, verified citations."""
-    from tools.literature import Retriever, answer
+    from agents.literature import ask_library
 
-    result = answer(question, Retriever(ctx.literature_store()), ctx.literature_chat_model)
-    return result.model_dump()
+    return ask_library(question, ctx.retriever(), ctx.literature_chat_model).model_dump()
 
 
 def build_tools(ctx: ToolContext | None = None) -> list[BaseTool]:
