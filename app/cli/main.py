@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import agent, db, doctor, export, library, mol, predict, retro, serve, sessions, users, webapp
+from app.cli import agent, db, doctor, export, library, mol, predict, retro, serve, sessions, users, webapp, workshops
 
 app = typer.Typer(
     name="chemassist",
@@ -16,6 +16,7 @@ app.add_typer(db.cli, name="db")
 app.add_typer(users.cli, name="users")
 app.add_typer(mol.cli, name="mol")
 app.add_typer(serve.cli, name="serve")
+app.add_typer(workshops.cli, name="workshops")
 app.add_typer(predict.models_cli, name="models")
 app.command("predict")(predict.predict)
 app.add_typer(retro.cli, name="retro")

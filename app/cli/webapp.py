@@ -20,8 +20,9 @@ def init(
     ask: bool = typer.Option(
         None, "--ask/--no-ask", help="Ask for the admin password (default: ask when run in a terminal)."
     ),
+    demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo literature library if it is empty."),
 ) -> None:
-    """Apply database migrations and create the first admin account if there is none."""
+    """Apply database migrations, create the first admin if there is none, load the demo library if empty."""
     revision = bootstrap.ensure_schema()
     console.print(f"Database ready (revision {revision}) at {get_settings().resolved_database_url}")
     if ask is None:
@@ -42,6 +43,30 @@ def init(
         )
     elif created:
         console.print(f"First administrator '{created.username}' created.")
+    if demo:
+        _load_demo_library()
+
+
+def _load_demo_library() -> None:
+    from rich.progress import Progress
+
+    from app.services import library
+
+    try:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Loading the demo literature library", total=None)
+
+            def progress(done: int, total: int, message: str = "") -> None:
+                bar.update(task, completed=done, total=total or None)
+
+            report = library.ensure_demo_library(progress=progress)
+    finally:
+        library.close_stores()  # Milvus Lite: one process per file; the web app opens it next
+    if report is not None:
+        console.print(
+            f"Demo literature library loaded: {len(report.added)} documents, {report.chunks} passages "
+            f"in {report.seconds:.0f} s" + (f"; {len(report.failed)} failed" if report.failed else "")
+        )
 
 
 def _mismatch() -> None:

@@ -3,6 +3,7 @@ ValidationFailed with the toolkit's message (pages never import tools/ directly)
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,3 +137,92 @@ def _maybe(smiles: str) -> Any:
         return chem.parse(smiles, kind="smiles")
     except chem.ChemError:
         return None
+
+
+def depict(
+    text: str, *, standardize: bool = False, tautomer: bool = False, highlight: Sequence[int] = (), size: int = 350
+) -> str:
+    """SVG of the molecule exactly as ``analyse`` read it (same options, same atom order), so the atom indices
+    of its alerts and safety hits can be highlighted."""
+    try:
+        mol = chem.parse(text)
+        if standardize or tautomer:
+            mol = chem.standardize(mol, canonical_tautomer=tautomer)
+        return chem.to_svg(mol, size=(size, size), highlight=sorted(set(highlight)))
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def highlighted_grid_svg(
+    smiles: Sequence[str],
+    *,
+    legends: Sequence[str] | None = None,
+    highlights: Sequence[Sequence[int]] | None = None,
+    per_row: int = 4,
+    size: int = 220,
+) -> str:
+    """SVG grid with a legend and highlighted atoms per molecule (unreadable SMILES are skipped)."""
+    mols, kept = [], []
+    for i, s in enumerate(smiles):
+        mol = _maybe(s)
+        if mol is not None:
+            mols.append(mol)
+            kept.append(i)
+    if not mols:
+        return ""
+    return str(
+        chem.grid(
+            mols,
+            legends=[legends[i] for i in kept] if legends is not None else None,
+            highlights=[list(highlights[i]) for i in kept] if highlights is not None else None,
+            per_row=per_row,
+            size=(size, round(size * 0.8)),
+        )
+    )
+
+
+def mcs(smiles: Sequence[str], *, timeout_s: int = 10) -> dict[str, Any]:
+    """Maximum common substructure of two or more SMILES: {smarts, num_atoms, num_bonds, timed_out, provenance}."""
+    mols = [m for m in (_maybe(s) for s in smiles) if m is not None]
+    try:
+        return chem.mcs(mols, timeout_s=timeout_s).to_dict()
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def thumbnails(smiles: Sequence[str], *, width: int = 140, height: int = 100) -> list[str | None]:
+    """Small structure pictures as ``data:image/svg+xml`` URIs for table image columns (None if unreadable)."""
+    out: list[str | None] = []
+    for s in smiles:
+        mol = _maybe(s) if s else None
+        if mol is None:
+            out.append(None)
+            continue
+        picture = chem.to_svg(mol, size=(width, height))
+        out.append("data:image/svg+xml;base64," + base64.b64encode(picture.encode()).decode())
+    return out
+
+
+def to_sdf(rows: Sequence[dict[str, Any]], *, smiles_key: str = "canonical_smiles") -> str:
+    """SDF text of the readable rows, every other column written as an SD property (2D coordinates)."""
+    blocks = []
+    for row in rows:
+        mol = _maybe(str(row.get(smiles_key) or ""))
+        if mol is None:
+            continue
+        lines = chem.to_molblock(mol).split("\n")
+        lines[0] = str(row.get("name") or row.get("input") or "")[:80]
+        props = "".join(
+            f">  <{key}>\n{value}\n\n"
+            for key, value in row.items()
+            if key != smiles_key and value is not None and value != "" and "\n" not in str(value)
+        )
+        blocks.append(
+            "\n".join(lines).rstrip("\n") + "\n" + f">  <{smiles_key}>\n{row[smiles_key]}\n\n" + props + "$$$$\n"
+        )
+    return "".join(blocks)
+
+
+def unreadable(smiles: Sequence[str]) -> list[int]:
+    """Positions of the SMILES that do not parse (searches skip them; the page says how many)."""
+    return [i for i, s in enumerate(smiles) if _maybe(s) is None]

@@ -8,15 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import tools.chem as chem
 from app.errors import ValidationFailed
 from tools.properties import cards, datasets
 from tools.properties.errors import PropertyError
+from tools.properties.featurize import parse
 from tools.properties.predict import predict
+from tools.properties.screening import enumerate_analogs, parse_window, screen_analogs
 from tools.properties.screening import screen as _screen
-from tools.properties.screening import screen_analogs
 
 MAX_BATCH = 10_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
+SCREEN_PROVENANCE = "predicted by chemassist property models; analogs enumerated by RDKit reactions"
 
 
 def smiles_from_text(text: str) -> list[str]:
@@ -47,6 +50,17 @@ def smiles_from_file(path: Path) -> list[str]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(f"{path} is not a UTF-8 text file of SMILES ({exc.reason}).") from None
+    return smiles_from_text(text)
+
+
+def smiles_from_upload(data: bytes, filename: str) -> list[str]:
+    """SMILES from the bytes of an uploaded file (see smiles_from_text), with size and encoding checked."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationFailed(f"{filename} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it into smaller files.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{filename} is not a UTF-8 text file of SMILES ({exc.reason}).") from None
     return smiles_from_text(text)
 
 
@@ -111,3 +125,54 @@ def model_card(name: str) -> dict[str, Any]:
     except OSError:
         raise ValidationFailed(f"No trained model for {name}; run `chemassist models train-properties`.") from None
     return {**card, "markdown": cards.render_markdown(card)}
+
+
+def resolve_structure(text: str) -> str:
+    """SMILES for what a person typed: a SMILES (kept as written, `*` included), an InChI or a chemical name."""
+    try:
+        parsed = chem.parse_input(text)
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+    return parsed.text.strip() if parsed.kind == "smiles" else chem.to_smiles(parsed.mol)
+
+
+def property_choices() -> dict[str, str]:
+    """Property name -> label (with unit) of every shipped model, for pickers."""
+    return {name: f"{spec.label}, {spec.unit}" for name, spec in datasets.SPECS.items()}
+
+
+def parse_windows(texts: Sequence[str]) -> dict[str, list[float | None]]:
+    """'Tg > 250 °C', 'logS > -4' ... -> {property: [low, high]} in each model's unit (as the chat's screen)."""
+    windows: dict[str, list[float | None]] = {}
+    for text in texts:
+        try:
+            w = parse_window(text)
+        except PropertyError as exc:
+            raise ValidationFailed(str(exc)) from None
+        low, high = windows.get(w.property, [None, None])
+        windows[w.property] = [w.low if w.low is not None else low, w.high if w.high is not None else high]
+    if not windows:
+        raise ValidationFailed("Give at least one property window, e.g. 'Tg > 250 °C' or 'logS > -4'.")
+    return windows
+
+
+def analogs(seed: str, max_analogs: int = 300) -> list[str]:
+    """The seed (canonical SMILES, first) and its single-edit analogs: the candidates `screen(seed=...)` uses."""
+    try:
+        return [chem.to_smiles(parse(seed)), *enumerate_analogs(seed, max_analogs=max_analogs)]
+    except PropertyError as exc:
+        raise ValidationFailed(str(exc)) from None
+
+
+def screen_payload(
+    rows: Sequence[dict[str, Any]], windows: dict[str, list[float | None]], seed: str | None = None
+) -> dict[str, Any]:
+    """A screening result as a session `table` artifact, shaped like the chat's screen_candidates result."""
+    return {
+        "seed": seed,
+        "seed_smiles": analogs(seed, max_analogs=0)[0] if seed else None,
+        "windows": windows,
+        "rows": list(rows),
+        "total_candidates": len(rows),
+        "provenance": SCREEN_PROVENANCE if seed else "predicted by chemassist property models",
+    }

@@ -86,6 +86,10 @@ def _access(db: Session, actor: Account, rs: ResearchSession) -> Access | None:
         return "owner"
     if db.scalar(select(SessionShare.id).where(SessionShare.session_id == rs.id, SessionShare.user_id == actor.id)):
         return "shared"
+    from app.services import workshops  # imported here: workshops builds on this module
+
+    if workshops.can_read_session(db, actor.id, rs.id):
+        return "shared"  # an exercise session for its instructor, or shared with the actor's workshop group
     if actor.role == Role.admin:
         return "admin"
     return None

@@ -48,7 +48,10 @@ def run() -> None:
     pages = {
         "Research": [
             _page("chat", "Chat", ":material/chat:"),
+            _page("molecules", "Molecules", ":material/science:"),
+            _page("properties", "Properties", ":material/monitoring:"),
             _page("sessions", "Sessions", ":material/folder_open:", default=True),
+            _page("workshops", "Workshops", ":material/school:"),
         ],
         "You": [_page("account", "Account", ":material/person:")],
     }
