@@ -37,6 +37,8 @@ def planner(ctx: ToolContext) -> Any:
     global _planner
     from tools.synthesis.planner import Planner
 
+    if ctx.planner_provider is not None:
+        return ctx.planner_provider()
     with _planner_lock:
         if _planner is None:
             _planner = Planner.default(cache_dir=ctx.synthesis_cache_dir, safety_check=chem_safety_check)

@@ -68,6 +68,8 @@ class ToolContext:
     literature_chat_model: Any = None  # a model for literature answers; None = extractive
     # The app passes its own cached store: Milvus Lite lets one process hold a file, so all share one client.
     store_provider: Callable[[], Any] | None = None
+    # Likewise the app's planner (templates + model loaded once per process, the lab's inventory in its stock).
+    planner_provider: Callable[[], Any] | None = None
     _store: Any = field(default=None, init=False, repr=False)
     _retriever: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

@@ -100,13 +100,14 @@ def _checkpointer(url: str) -> Any:
 
 
 def tool_context(settings: Settings) -> ToolContext:
-    from app.services import library
+    from app.services import library, synthesis
 
     chain = model_chain(settings)
     general = chain.order("general")
     return ToolContext(
         milvus_uri=settings.resolved_milvus_uri,
         store_provider=lambda: library.get_store(settings.resolved_milvus_uri),
+        planner_provider=synthesis.get_planner,
         # With a served model, literature answers are written by it and every sentence checked against its
         # cited passage; offline they are extractive.
         literature_chat_model=general[0].chat_model() if general else None,

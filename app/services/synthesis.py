@@ -1,34 +1,45 @@
 """Synthesis planning for the UI and the CLI: one cached planner, searches with progress and a stop flag,
 the lab's inventory kept under ``<data_dir>/synthesis/inventory.csv`` on top of the shipped stock.
 
-Domain errors from tools.synthesis come out as ``ValidationFailed`` with the chemist-facing message.
+Targets are read by tools.chem (SMILES, chemical name or InChI) and screened by tools.chem's full safety screen
+before any planning; a flagged target raises ``TargetRefused`` naming the list entry and its source. Domain
+errors from tools.synthesis come out as ``ValidationFailed`` with the chemist-facing message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tools.chem as chem
 from app.errors import ValidationFailed
 from app.settings import get_settings
 from tools.synthesis import (
     InventoryReport,
     Planner,
     SafetyCheck,
+    SafetyVerdict,
     SearchLimits,
     SearchProgress,
     SearchResult,
     SingleStepResult,
     Stock,
+    Suggestion,
     SynthesisError,
     TemplateLibrary,
+    load_model,
 )
+from tools.synthesis import TargetRefused as PlannerRefused
 from tools.synthesis.classifier import train_classifier
-from tools.synthesis.depict import route_svgs
+from tools.synthesis.depict import route_svgs, step_svg
+from tools.synthesis.single_step import ExpansionModel
 
 MAX_UPLOAD_BYTES = 20_000_000
 
@@ -42,15 +53,88 @@ def inventory_path() -> Path:
     return cache_dir() / "inventory.csv"
 
 
+STOCK_LABELS = {
+    "inventory": "your inventory",
+    "uspto50k": "USPTO-50k stock",
+    "zinc-instock (probabilistic)": "ZINC in-stock (probabilistic)",
+}
+
+
+class TargetRefused(ValidationFailed):
+    """The safety screen flagged the target: no routes are planned. ``hits`` name each list entry and its source."""
+
+    def __init__(self, smiles: str, reason: str, hits: Sequence[dict[str, Any]] = ()):
+        self.smiles = smiles
+        self.reason = reason
+        self.hits = list(hits)
+        super().__init__(f"Synthesis planning refused for {smiles}: {reason}")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target as the chemist typed it, its canonical SMILES, and how it was read ('SMILES', 'OPSIN', ...)."""
+
+    text: str
+    smiles: str
+    read_as: str
+
+
+def resolve_target(text: str) -> Target:
+    """Read a SMILES, chemical name or InChI with tools.chem; raises ValidationFailed saying what was wrong."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Enter a target: a SMILES string, a chemical name or an InChI.")
+    try:
+        parsed = chem.parse_input(text)
+    except chem.InvalidSmiles as exc:
+        reason = str(exc).split(": ", 1)[-1]
+        raise ValidationFailed(f"{text[:60]!r} is not a valid SMILES string: {reason}") from None
+    except chem.ChemError as exc:
+        raise ValidationFailed(str(exc)) from None
+    return Target(text, chem.to_smiles(parsed.mol), parsed.source)
+
+
+def _hits(smiles: str) -> list[dict[str, Any]]:
+    try:
+        result = chem.screen(chem.parse(smiles))
+    except chem.ChemError:
+        return []  # unreadable input is reported by the planner, not screened
+    return [h.to_dict() for h in result.hits]
+
+
+def _reason(hits: Sequence[dict[str, Any]]) -> str:
+    listed = "; ".join(f"{h['name']} ({h['category'].replace('_', ' ')}; source: {h['source']})" for h in hits)
+    return f"flagged by the safety screen as {listed}. chemassist does not plan syntheses of such substances."
+
+
+def chem_safety_check(smiles: str) -> SafetyVerdict:
+    """tools.chem's full safety screen (listed substances and hazard motifs) as the planner's SafetyCheck."""
+    hits = _hits(smiles)
+    return SafetyVerdict(True, _reason(hits)) if hits else SafetyVerdict(False)
+
+
+def screen_target(smiles: str) -> None:
+    """Raise TargetRefused (with the hits) when tools.chem's safety screen flags ``smiles``."""
+    if hits := _hits(smiles):
+        raise TargetRefused(smiles, _reason(hits), hits)
+
+
+_models: dict[tuple[Path, str], tuple[TemplateLibrary, ExpansionModel]] = {}
 _planners: dict[tuple[Path, str, bool], Planner] = {}
 _lock = threading.Lock()
+_preload_lock = threading.Lock()
 
 
 def _planner(data_dir: Path, model: str, use_zinc: bool) -> Planner:
     with _lock:
         key = (data_dir, model, use_zinc)
         if key not in _planners:
-            planner = Planner.default(cache_dir=data_dir / "synthesis", model=model, use_zinc=use_zinc)
+            # Planners with and without ZINC share one library and model: loading them is the slow part.
+            if (data_dir, model) not in _models:
+                library = TemplateLibrary.load()
+                _models[(data_dir, model)] = (library, load_model(library, model, data_dir / "synthesis"))
+            library, expansion = _models[(data_dir, model)]
+            planner = Planner(library, expansion, Stock.default(use_zinc=use_zinc))
             inventory = data_dir / "synthesis" / "inventory.csv"
             if inventory.exists():
                 planner.stock.add_inventory(inventory)
@@ -58,8 +142,11 @@ def _planner(data_dir: Path, model: str, use_zinc: bool) -> Planner:
         return _planners[key]
 
 
-def get_planner(model: str = "auto", use_zinc: bool = False, safety_check: SafetyCheck | None = None) -> Planner:
-    """The planner for the configured data dir (loaded once per process, a few seconds)."""
+def get_planner(
+    model: str = "auto", use_zinc: bool = False, safety_check: SafetyCheck | None = chem_safety_check
+) -> Planner:
+    """The planner for the configured data dir (loaded once per process, a few seconds), screening targets with
+    tools.chem's safety screen unless another ``safety_check`` is given (the built-in CWC list always runs)."""
     try:
         planner = _planner(get_settings().data_dir, model, use_zinc)
     except SynthesisError as exc:
@@ -68,17 +155,57 @@ def get_planner(model: str = "auto", use_zinc: bool = False, safety_check: Safet
     return planner
 
 
+def is_loaded(model: str = "auto", use_zinc: bool = False) -> bool:
+    """Whether the planner is in memory already (the first search of a process loads it first)."""
+    return (get_settings().data_dir, model, use_zinc) in _planners
+
+
+_preloading: set[tuple[Path, str, bool]] = set()
+
+
+def preload(model: str = "auto", use_zinc: bool = False) -> None:
+    """Load the planner in a background thread, so that a page's first search does not wait for it."""
+    key = (get_settings().data_dir, model, use_zinc)
+    with _preload_lock:
+        if key in _planners or key in _preloading:
+            return
+        _preloading.add(key)
+    threading.Thread(target=_quiet_load, args=(key,), name="synthesis-preload", daemon=True).start()
+
+
+def _quiet_load(key: tuple[Path, str, bool]) -> None:
+    try:
+        with contextlib.suppress(Exception):  # the search that needs the planner reports the failure
+            _planner(*key)
+    finally:
+        with _preload_lock:
+            _preloading.discard(key)
+
+
 def reset_planners() -> None:
     """Forget loaded planners (after training a classifier, or in tests)."""
     with _lock:
         _planners.clear()
+        _models.clear()
+
+
+def _refusal(exc: PlannerRefused) -> TargetRefused:
+    return TargetRefused(exc.smiles, exc.reason, _hits(exc.smiles))
 
 
 def single_step(smiles: str, top_k: int = 10, model: str = "auto", **kwargs: Any) -> SingleStepResult:
+    """Top-k one-step disconnections of a target (SMILES, name or InChI); raises TargetRefused or ValidationFailed."""
+    target = resolve_target(smiles)
+    screen_target(target.smiles)
     try:
-        return get_planner(model, **kwargs).single_step(smiles, top_k)
+        return get_planner(model, **kwargs).single_step(target.smiles, top_k)
+    except PlannerRefused as exc:
+        raise _refusal(exc) from exc
     except SynthesisError as exc:
         raise ValidationFailed(str(exc)) from exc
+
+
+ALGORITHMS = ("best-first", "breadth-first")
 
 
 def search(
@@ -93,15 +220,26 @@ def search(
     stop: threading.Event | None = None,
     **kwargs: Any,
 ) -> SearchResult:
-    """Run a route search; the page passes a progress callback and sets ``stop`` to end it early."""
+    """Search routes to a target (SMILES, name or InChI); the page passes a progress callback and sets ``stop`` to
+    end it early. Raises TargetRefused for a flagged target, ValidationFailed for bad input or limits.
+    ``result.extra`` holds the input text and how it was read."""
     try:
         limits = SearchLimits(
             time_limit_s=time_limit_s, max_iterations=max_iterations, max_routes=max_routes, max_depth=max_depth
         )
+        limits.validate()
+        if algorithm not in ALGORITHMS:
+            raise ValidationFailed(f"Unknown search algorithm '{algorithm}': use {' or '.join(ALGORITHMS)}.")
+        target = resolve_target(smiles)
+        screen_target(target.smiles)
         planner = get_planner(model, **kwargs)
-        return planner.search(smiles, limits, algorithm, progress, stop.is_set if stop else None)
+        result = planner.search(target.smiles, limits, algorithm, progress, stop.is_set if stop else None)
+    except PlannerRefused as exc:
+        raise _refusal(exc) from exc
     except SynthesisError as exc:
         raise ValidationFailed(str(exc)) from exc
+    result.extra.update(input=target.text, read_as=target.read_as)
+    return result
 
 
 def add_inventory(upload: str | bytes | Path) -> InventoryReport:
@@ -149,6 +287,62 @@ def train(epochs: int = 12, progress: Callable[[str], None] | None = None) -> Pa
 
 
 def svgs(result: SearchResult, route_index: int = 0) -> list[str]:
+    """One reaction SVG per step of a route (target first)."""
     if not 0 <= route_index < len(result.routes):
         raise ValidationFailed(f"There is no route {route_index + 1}; the search returned {len(result.routes)}.")
     return route_svgs(result.routes[route_index])
+
+
+def reaction_svg(reactants: Sequence[str], product: str, width: int = 700, height: int = 220) -> str:
+    """SVG of one forward step ``reactants >> product`` (for steps stored as dicts, e.g. in a route artifact)."""
+    step = Suggestion(product, tuple(reactants), 0.0, -1, "", None)
+    try:
+        return step_svg(step, width, height)
+    except Exception as exc:  # RDKit raises plain ValueErrors for SMILES it cannot read
+        raise ValidationFailed(f"Could not draw {'.'.join(reactants)}>>{product}: {exc}") from None
+
+
+_SVG_OPEN = re.compile(r"<svg\b")
+
+
+def route_svg(route: dict[str, Any], width: int = 700, step_height: int = 220) -> str:
+    """One SVG document with every step of a route (``Route.to_dict()`` shape), starting materials first."""
+    steps = list(reversed(route.get("steps") or []))
+    label_h = 28
+    parts, y = [], 0
+    for n, step in enumerate(steps, 1):
+        name = step.get("reaction_class_name") or "reaction class unknown"
+        label = f"Step {n}: {name}, template {step.get('template_id')}, score {step.get('score')}"
+        parts.append(f"<text x='10' y='{y + 20}' font-family='sans-serif' font-size='15'>{_xml(label)}</text>")
+        body = reaction_svg(step.get("reactants", []), step["product"], width, step_height)
+        body = body[body.find("<svg") :]
+        parts.append(_SVG_OPEN.sub(f"<svg x='0' y='{y + label_h}'", body, count=1))
+        y += label_h + step_height
+    title = f"Route to {route.get('target', '')}: {len(steps)} step(s), score {route.get('score')}"
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f"<svg xmlns='http://www.w3.org/2000/svg' version='1.1' width='{width}' height='{max(y, 1)}' "
+        f"viewBox='0 0 {width} {max(y, 1)}'><title>{_xml(title)}</title><rect width='100%' height='100%' "
+        f"fill='white'/>{''.join(parts)}</svg>\n"
+    )
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def stock_label(source: str | None, name: str | None = None) -> str:
+    """'USPTO-50k stock', 'your inventory (benzyl bromide, shelf 3)' or 'not in stock'."""
+    if source is None:
+        return "not in stock"
+    label = STOCK_LABELS.get(source, source)
+    return f"{label} ({name})" if name else label
+
+
+def inventory_count() -> int:
+    """How many molecules the lab has added to its inventory (rows of inventory.csv)."""
+    path = inventory_path()
+    if not path.exists():
+        return 0
+    with open(path, newline="", encoding="utf-8") as fh:
+        return sum(1 for _ in csv.DictReader(fh))

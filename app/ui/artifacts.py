@@ -10,11 +10,12 @@ import streamlit as st
 
 from app.services import molecules
 from app.services.sessions import ArtifactInfo
+from app.ui.molecules import show_svg
 
 
 def _svg(smiles: str, size: int = 260) -> None:
     try:
-        st.html(molecules.svg(smiles, size=size))
+        show_svg(molecules.svg(smiles, size=size))
     except Exception:  # a structure we cannot draw is shown as text, not an error page
         st.code(smiles)
 
@@ -79,10 +80,18 @@ def table(payload: dict[str, Any]) -> None:
 
 
 def route(payload: dict[str, Any]) -> None:
-    for i, r in enumerate(payload.get("routes", [])[:3], 1):
-        st.markdown(f"**Route {i}**: {len(r.get('steps', []))} step(s), score {r.get('score')}")
-        for step in r.get("steps", []):
-            st.markdown(f"- `{step['product']}` ⇐ " + " + ".join(f"`{s}`" for s in step.get("reactants", [])))
+    """Up to three routes, each step as a reaction diagram with its class, score and precedents, and every
+    starting material marked in stock (with its source) or not."""
+    from app.ui import synthesis  # imported here: it pulls in the synthesis service, which chat pages rarely need
+
+    if payload.get("message"):
+        st.caption(payload["message"])
+    routes = payload.get("routes", [])
+    for i, r in enumerate(routes[:3], 1):
+        st.markdown(f"**Route {i}** · {synthesis.route_summary(r)}")
+        synthesis.route_view(r, key=f"artifact_route_{i}", interactive=False)
+    if len(routes) > 3:
+        st.caption(f"{len(routes) - 3} more route(s) are stored with this artifact (export the session to see them).")
 
 
 def citation(payload: dict[str, Any]) -> None:

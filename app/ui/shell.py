@@ -7,6 +7,7 @@ import streamlit as st
 from app.db import migrate
 from app.db.models import Role
 from app.errors import ChemassistError
+from app.services import synthesis
 from app.settings import PROJECT_ROOT
 from app.ui import auth, state
 
@@ -30,6 +31,13 @@ def _sidebar(account) -> None:  # type: ignore[no-untyped-def]
             st.rerun()
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_up() -> bool:
+    """Once per app process: load the retrosynthesis planner in the background (seconds) before anyone asks."""
+    synthesis.preload()
+    return True
+
+
 def run() -> None:
     st.set_page_config(page_title="chemassist", page_icon=":material/science:", layout="wide")
     auth.write_pending_cookie()
@@ -41,6 +49,7 @@ def run() -> None:
         st.error(str(exc))
         st.stop()
 
+    _warm_up()
     if account is None:
         st.navigation([_page("login", "Sign in", ":material/login:", default=True)], position="hidden").run()
         return
@@ -50,6 +59,7 @@ def run() -> None:
             _page("chat", "Chat", ":material/chat:"),
             _page("molecules", "Molecules", ":material/science:"),
             _page("properties", "Properties", ":material/monitoring:"),
+            _page("synthesis", "Synthesis", ":material/account_tree:"),
             _page("sessions", "Sessions", ":material/folder_open:", default=True),
             _page("workshops", "Workshops", ":material/school:"),
         ],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -71,10 +72,12 @@ def _opsin_version() -> str:
 def _opsin(name: str) -> str:
     from py2opsin import py2opsin
 
-    with warnings.catch_warnings():
+    # py2opsin passes the name through a file, by default one fixed file in the working directory, so two
+    # lookups at once (two users, two threads) could read each other's answer: each call gets its own file.
+    with tempfile.TemporaryDirectory(prefix="opsin-") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # OPSIN's "unparsable" warning becomes our UnknownName
         try:
-            return py2opsin(name) or ""
+            return py2opsin(name, tmp_fpath=str(Path(tmp) / "input.txt")) or ""
         except (OSError, RuntimeError):  # Java missing or the jar failed: same as "not found"
             return ""
 

@@ -1,0 +1,280 @@
+"""Synthesis page widgets: a route search in a background thread, and routes drawn as reaction diagrams.
+
+The search runs in a thread (like app.ui.chat_job) so that the page can show its progress and stop it; the
+result is rendered from ``SearchResult.to_dict()``, the same shape stored in a ``route`` artifact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.errors import ChemassistError
+from app.services import synthesis
+from app.ui.molecules import show_svg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    time_limit_s: float = 30.0
+    max_depth: int = 6
+    max_routes: int = 5
+    algorithm: str = "best-first"
+    use_zinc: bool = False
+
+
+@dataclass
+class SearchJob:
+    """One route search running in a daemon thread; ``result`` (a dict), ``error`` or ``refusal`` when done."""
+
+    target: str
+    options: SearchOptions
+    progress: synthesis.SearchProgress | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    refusal: dict[str, Any] | None = None
+    started: float = field(default_factory=time.monotonic)
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> SearchJob:
+        self._thread = threading.Thread(target=self._run, name="synthesis-search", daemon=True)
+        self._thread.start()
+        return self
+
+    def _on_progress(self, progress: synthesis.SearchProgress) -> None:
+        self.progress = progress
+
+    def _run(self) -> None:
+        o = self.options
+        try:
+            result = synthesis.search(
+                self.target, time_limit_s=o.time_limit_s, max_iterations=1_000_000, max_routes=o.max_routes,
+                max_depth=o.max_depth, algorithm=o.algorithm, use_zinc=o.use_zinc,
+                progress=self._on_progress, stop=self.stop_requested,
+            )  # fmt: skip
+            self.result = result.to_dict() | result.extra
+        except synthesis.TargetRefused as exc:
+            self.refusal = {"target": self.target, "smiles": exc.smiles, "reason": exc.reason, "hits": exc.hits}
+        except ChemassistError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # the page must show something, never wait on a dead thread
+            log.exception("route search failed")
+            self.error = f"The route search failed unexpectedly ({type(exc).__name__}). The details are in the log."
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+
+def progress_view(job: SearchJob) -> None:
+    """Iterations, routes found and elapsed time of a running search (or that the planner is still loading)."""
+    p = job.progress
+    limit = job.options.time_limit_s
+    if p is None and not synthesis.is_loaded(use_zinc=job.options.use_zinc):
+        st.markdown(
+            f"**Loading the template library and the single-step model** for “{job.target}” "
+            f"({job.elapsed_s:.0f} s; only the first search after the app starts waits for this)."
+        )
+        st.progress(0.0)
+        return
+    iterations, routes, elapsed = (p.iterations, p.routes_found, p.elapsed_s) if p else (0, 0, 0.0)
+    st.markdown(f"**Searching routes to “{job.target}”** ({job.options.algorithm})")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Iterations", f"{iterations:,}")
+    c2.metric("Routes found", f"{routes} of {job.options.max_routes}")
+    c3.metric("Elapsed", f"{elapsed:.1f} s of {limit:.0f} s")
+    st.progress(min(elapsed / limit, 1.0))
+
+
+# --- results -------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def reaction_svg(reactants: tuple[str, ...], product: str) -> str:
+    return synthesis.reaction_svg(reactants, product, width=900, height=200)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def alternatives(product: str, top_k: int = 8) -> list[dict[str, Any]]:
+    """Other one-step disconnections of ``product`` (the single-step model's top-k), as dicts."""
+    return [s.to_dict() for s in synthesis.single_step(product, top_k=top_k).suggestions]
+
+
+def forward_steps(route: dict[str, Any]) -> list[dict[str, Any]]:
+    """Steps in the order a chemist runs them (the planner lists the target's step first)."""
+    return list(reversed(route.get("steps") or []))
+
+
+def _class_label(step: dict[str, Any]) -> str:
+    if step.get("reaction_class"):
+        return f"class {step['reaction_class']}: {step.get('reaction_class_name') or 'unnamed'}"
+    return "reaction class unknown"
+
+
+def stock_badge(leaf: dict[str, Any]) -> str:
+    if leaf.get("in_stock"):
+        return f":green-badge[in stock · {synthesis.stock_label(leaf.get('source'), leaf.get('name'))}]"
+    return ":red-badge[not in stock]"
+
+
+def route_summary(route: dict[str, Any]) -> str:
+    leaves = route.get("leaves") or []
+    stocked = sum(1 for leaf in leaves if leaf.get("in_stock"))
+    status = "solved" if route.get("solved") else "not solved"
+    return (
+        f"{route.get('n_steps', 0)} step(s) · score {float(route.get('score') or 0):.3f} · {status} · "
+        f"{stocked} of {len(leaves)} starting materials in stock"
+    )
+
+
+def summary_table(data: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for i, r in enumerate(data.get("routes", []), 1):
+        leaves = r.get("leaves") or []
+        classes = sorted({s.get("reaction_class_name") or "unknown" for s in r.get("steps", [])})
+        rows.append(
+            {
+                "route": i,
+                "steps": r.get("n_steps"),
+                "score": r.get("score"),
+                "solved": bool(r.get("solved")),
+                "in stock": f"{sum(1 for x in leaves if x.get('in_stock'))} / {len(leaves)}",
+                "reaction classes": ", ".join(classes),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = True) -> None:
+    """One reaction: diagram, class, score, template, precedents and (interactive) alternative disconnections."""
+    score = float(step.get("score") or 0)
+    st.markdown(f"**Step {n}** · {_class_label(step)} · score {score:.3f} · template {step.get('template_id')}")
+    try:
+        show_svg(reaction_svg(tuple(step.get("reactants", [])), step["product"]))
+    except ChemassistError as exc:
+        st.code(f"{'.'.join(step.get('reactants', []))}>>{step.get('product')}")
+        st.caption(str(exc))
+    precedents = step.get("precedents") or []
+    if precedents:
+        st.caption(f"Precedents (USPTO-50k reactions using template {step.get('template_id')})")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "reaction id": p.get("id"),
+                        "reaction SMILES": p.get("reaction_smiles") or " | ".join(p.get("reactants", [])),
+                    }
+                    for p in precedents
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if interactive and st.toggle("Alternatives for this step", key=f"{key}_alt"):
+        try:
+            with st.spinner("Asking the single-step model…"):
+                options = alternatives(step["product"])
+        except ChemassistError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        chosen = ".".join(step.get("reactants", []))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "precursors": ".".join(o["reactants"]),
+                        "score": o["score"],
+                        "reaction class": o.get("reaction_class_name") or "unknown",
+                        "template": o["template_id"],
+                        "in this route": ".".join(o["reactants"]) == chosen,
+                    }
+                    for o in options
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def leaves_view(route: dict[str, Any]) -> None:
+    """Every starting material with its stock status and source."""
+    leaves = route.get("leaves") or []
+    if not leaves:
+        return
+    st.markdown("**Starting materials**")
+    for leaf in leaves:
+        st.markdown(f"{stock_badge(leaf)} `{leaf.get('smiles')}`")
+
+
+def route_view(route: dict[str, Any], key: str, *, interactive: bool = True) -> None:
+    steps = forward_steps(route)
+    if not steps:
+        st.caption("No steps: the target itself is in stock.")
+    for n, step in enumerate(steps, 1):
+        with st.container(border=True):
+            step_view(step, n, f"{key}_s{n}", interactive=interactive)
+    leaves_view(route)
+
+
+def exports(data: dict[str, Any], route: dict[str, Any], i: int) -> None:
+    """Download buttons: the route as JSON (with its search context) and as one SVG of all steps."""
+    stem = f"route{i}_{(data.get('input') or data.get('target') or 'target')[:40]}"
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
+    context = {k: data.get(k) for k in ("input", "target", "algorithm", "model", "elapsed_s", "stop_reason")}
+    left, right = st.columns(2)
+    left.download_button(
+        "Route as JSON",
+        json.dumps(context | {"route": route}, indent=2),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        icon=":material/data_object:",
+        key=f"syn_json_{i}",
+        width="stretch",
+    )
+    try:
+        svg = synthesis.route_svg(route)
+    except ChemassistError as exc:
+        right.caption(str(exc))
+        return
+    right.download_button(
+        "Route as SVG",
+        svg,
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        icon=":material/image:",
+        key=f"syn_svg_{i}",
+        width="stretch",
+    )
+
+
+def refusal_view(refusal: dict[str, Any]) -> None:
+    lines = [
+        f"- **{h['name']}** ({h['category'].replace('_', ' ')}, matched by {h['matched_by']}) — source: {h['source']}"
+        for h in refusal.get("hits", [])
+    ]
+    body = "\n".join(lines) or refusal.get("reason", "")
+    smiles = "" if refusal["smiles"] == refusal["target"] else f" (`{refusal['smiles']}`)"
+    st.error(
+        f"**Synthesis planning refused for “{refusal['target']}”**{smiles}: the safety screen flags it as a "
+        f"controlled or highly hazardous substance.\n\n{body}\n\n"
+        "chemassist does not plan syntheses of chemical-weapon agents, their precursors or explosives. For "
+        "legitimate regulated work, follow your institution's controlled-substance procedures.",
+        icon=":material/gpp_bad:",
+    )

@@ -1,0 +1,76 @@
+"""In a real browser: plan a route to a benzyl ether, see the reaction diagram and in-stock precursors, save it to
+the session, stop a long search, and see sarin refused with the list it is on."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services import accounts, sessions
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+PASSWORD = "correct horse battery"
+BENZYL_ETHER = "CC(=O)Nc1ccc(OCc2ccccc2)cc1"  # paracetamol + benzyl bromide: one Williamson ether step
+HARD = "COc1cc2c(cc1OC)C1CC(=O)C(CC(C)C)CN1CC2C(=O)NC1CCN(Cc2ccccc2)CC1"  # many open routes: keeps searching
+
+
+def _shot(page, name: str) -> None:
+    """Screenshot of the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": max(900, min(int(height), 5000))})
+    page.wait_for_timeout(500)
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _search(page, target: str) -> None:
+    page.get_by_label("Target: SMILES, chemical name or InChI").fill(target)
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()  # dataframe toolbars have "Search" too
+
+
+def test_synthesis_page_plans_saves_stops_and_refuses(live_app, page):
+    bob = accounts.create_user("bob", PASSWORD)
+    session = sessions.create_session(bob, "Protecting groups")
+    sign_in(page, live_app, "bob", PASSWORD)
+    page.goto(f"{live_app}/synthesis?session={session.id}")
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main.get_by_role("heading", name="Synthesis planning")).to_be_visible()
+
+    _search(page, BENZYL_ETHER)
+    # The first search after the app starts waits for the template library (seconds; minutes on a busy machine).
+    expect(main.get_by_text("Solved:", exact=False)).to_be_visible(timeout=240_000)
+    route = main.get_by_test_id("stExpander").first
+    expect(route.locator(".chemassist-structure svg").first).to_be_visible()  # the reaction diagram
+    expect(route.get_by_text("heteroatom alkylation and arylation", exact=False)).to_be_visible()
+    expect(route.get_by_text("in stock · USPTO-50k stock").first).to_be_visible()
+    expect(route.get_by_text("BrCc1ccccc1", exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        route.get_by_role("button", name="Route as SVG").click()
+    svg = Path(download.value.path()).read_text()
+    assert "<svg" in svg and "heteroatom alkylation and arylation" in svg
+
+    main.get_by_role("button", name="Add to session “Protecting groups”").click()
+    expect(main.get_by_text("to “Protecting groups”.", exact=False)).to_be_visible()
+    _shot(page, "synthesis_route")
+    [artifact] = sessions.list_artifacts(bob, session.id)
+    assert artifact.kind.value == "route" and artifact.payload["routes"][0]["solved"]
+
+    page.get_by_label("Time limit (s)").fill("300")
+    page.get_by_label("Routes").fill("20")
+    _search(page, HARD)
+    iterations = main.get_by_test_id("stMetricValue").first  # the live progress: iterations, routes, elapsed
+    expect(iterations).to_have_text(re.compile(r"^[1-9]"), timeout=30_000)
+    screenshot(page, "synthesis_progress")
+    main.get_by_role("button", name="Stop").click()
+    expect(main.get_by_text("stopped: stopped by the user", exact=False)).to_be_visible(timeout=30_000)
+    expect(main.get_by_text("Not solved.", exact=False)).to_be_visible()
+    _shot(page, "synthesis_stopped")
+
+    _search(page, "CC(C)OP(C)(=O)F")
+    refusal = main.get_by_test_id("stAlertContentError")
+    expect(refusal.get_by_text("Synthesis planning refused", exact=False)).to_be_visible(timeout=30_000)
+    expect(refusal.get_by_text("OPCW CWC Annex on Chemicals, Schedule 1A(1)", exact=False).first).to_be_visible()
+    expect(main.get_by_test_id("stExpander")).to_have_count(0)  # no routes
+    _shot(page, "synthesis_refused")
