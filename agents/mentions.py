@@ -28,6 +28,8 @@ def smiles_in(text: str) -> list[str]:
     found = []
     for raw in _TOKEN.findall(text):
         token = raw.rstrip(".?!:")
+        if token.startswith("**") and token.endswith("**"):
+            token = token[2:-2]  # Markdown bold, not attachment points
         if _looks_like_smiles(token) and token not in found:
             found.append(token)
     return found

@@ -72,6 +72,15 @@ def from_smiles(smiles: str, *, sanitize: bool = True) -> Chem.Mol:
     if mol is None or mol.GetNumAtoms() == 0:
         reason = _smiles_problem(smiles) if mol is None else "no atoms"
         raise InvalidSmiles(f"Invalid SMILES {_short(smiles)}: {reason}.")
+    for atom in mol.GetAtoms():
+        # An attachment point marks where a repeat unit continues: one bond, to a real atom.
+        if atom.GetAtomicNum() == 0 and (
+            atom.GetDegree() != 1 or any(n.GetAtomicNum() == 0 for n in atom.GetNeighbors())
+        ):
+            raise InvalidSmiles(
+                f"Invalid SMILES {_short(smiles)}: each attachment point '*' must be bonded to exactly one "
+                "real atom (as in *CC(*)c1ccccc1)."
+            )
     return mol
 
 

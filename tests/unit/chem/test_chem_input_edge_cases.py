@@ -1,4 +1,4 @@
-"""Name lookups through OPSIN are safe to run at the same time (each call has its own input file)."""
+"""Input edge cases: parallel OPSIN lookups, malformed attachment points."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,3 +19,14 @@ def test_parallel_opsin_lookups_do_not_swap_answers():
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(_opsin, names))
     assert [Chem.CanonSmiles(s) for s in got] == [Chem.CanonSmiles(s) for s in expected]
+
+
+def test_attachment_points_must_each_bond_one_real_atom():
+    import pytest
+
+    import tools.chem as chem
+    from tools.chem.errors import InvalidSmiles
+
+    assert chem.to_smiles(chem.parse("*CC(*)c1ccccc1")) == "*CC(*)c1ccccc1"
+    with pytest.raises(InvalidSmiles, match="attachment point"):
+        chem.parse("**CCO**")
