@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from app.db.engine import engine_for
 from app.settings import reset_settings_cache
 
 POSTGRES_URL = os.environ.get("CHEMASSIST_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module() -> Iterator[None]:
+    """Streamlit's AppTest runs page scripts as `__main__`; put the real one back, or process pools started
+    later (forkserver/spawn re-import `__main__` in each worker) would run a page script in their workers."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 def postgres_or_skip() -> str:

@@ -4,14 +4,18 @@ URI from settings and turns library errors into app errors."""
 
 from __future__ import annotations
 
+import logging
+import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from app.errors import DatabaseUnavailable, NotFound, ValidationFailed
+from app.errors import ChemassistError, DatabaseUnavailable, NotFound, PermissionDenied, ValidationFailed
+from app.services.accounts import Account
 from app.settings import get_settings
 from tools.literature import (
     Answer,
@@ -33,6 +37,7 @@ from tools.literature.readers import DEFAULT_MAX_BYTES
 from tools.literature.retrieval import Mode
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _stores: dict[str, LiteratureStore] = {}
 _stores_lock = threading.Lock()
 
@@ -51,11 +56,23 @@ def get_store(uri: str | None = None) -> LiteratureStore:
 
 
 def close_stores() -> None:
-    """Close every open store (end of a CLI command, tests)."""
+    """Close every open store (end of a CLI command, tests) and release Milvus Lite files, so that another
+    process (the web app) may open them: closing the client alone leaves the in-process Milvus Lite server
+    holding the file's lock until this process exits."""
     with _stores_lock:
-        for store in _stores.values():
+        for uri, store in _stores.items():
             store.close()
+            if "://" not in uri:
+                _release_lite_file(uri)
         _stores.clear()
+
+
+def _release_lite_file(uri: str) -> None:
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # a Milvus server deployment may not install milvus-lite
+        return
+    server_manager_instance.release_server(uri)
 
 
 @contextmanager
@@ -113,6 +130,7 @@ class IngestJob:
     message: str = "starting"
     report: IngestReport | None = None
     error: str | None = None
+    files: list[FileOutcome] = field(default_factory=list)
     thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -208,3 +226,164 @@ def delete_document(document_id: str, uri: str | None = None) -> None:
     """Delete a document and its passages."""
     get_document(document_id, uri)
     _call(lambda: get_store(uri).delete_document(document_id))
+
+
+# --- the web app: who may see and delete what, uploads and the demo in the background ----------------------------
+
+
+def viewer_filters(account: Account, **kwargs: Any) -> SearchFilters:
+    """Filters for what this account may see: lab-wide documents and its own private ones (admins included:
+    a private document is private to its owner)."""
+    return SearchFilters(viewer=account.username, **kwargs)
+
+
+def can_view(account: Account, doc: DocumentMeta) -> bool:
+    return doc.visibility == "lab" or doc.owner == account.username
+
+
+def can_delete(account: Account, doc: DocumentMeta) -> bool:
+    """Admins may delete any document; others only a private document they own."""
+    return account.is_admin or (doc.visibility == "private" and doc.owner == account.username)
+
+
+def document_for(account: Account, document_id: str, uri: str | None = None) -> DocumentMeta:
+    """The document if this account may see it; NotFound otherwise (we do not say which)."""
+    doc = get_document(document_id, uri)
+    if not can_view(account, doc):
+        raise NotFound(f"No document {document_id} in the library.")
+    return doc
+
+
+def passages_for(account: Account, document_id: str, uri: str | None = None) -> list[SearchHit]:
+    document_for(account, document_id, uri)
+    return _call(lambda: get_store(uri).document_chunks(document_id))
+
+
+def delete_document_as(account: Account, document_id: str, uri: str | None = None) -> DocumentMeta:
+    """Delete a document and its passages if `account` may: an admin, or the owner of a private document."""
+    doc = get_document(document_id, uri)
+    if not (can_view(account, doc) or account.is_admin):
+        raise NotFound(f"No document {document_id} in the library.")
+    if not can_delete(account, doc):
+        raise PermissionDenied(
+            "Only an administrator, or the owner of a private document, may delete a document from the library."
+        )
+    _call(lambda: get_store(uri).delete_document(document_id))
+    return doc
+
+
+FileStatus = Literal["added", "updated", "duplicate", "failed"]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one uploaded file."""
+
+    name: str
+    status: FileStatus
+    message: str
+    document_ids: list[str] = field(default_factory=list)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _outcome(name: str, report: IngestReport) -> FileOutcome:
+    ids = [*report.added, *report.updated, *report.skipped]
+    failed = list(report.failed.values())
+    parts = []
+    if report.added:
+        parts.append(f"{_n(len(report.added), 'new document')}")
+    if report.updated:
+        parts.append(f"{_n(len(report.updated), 'changed document')} replaced")
+    if report.added or report.updated:
+        parts[-1] += f" ({_n(report.chunks, 'passage')})"
+    if report.skipped:
+        parts.append(f"{_n(len(report.skipped), 'document')} already in the library")
+    if failed:
+        parts.append(f"{_n(len(failed), 'record')} not readable: " + "; ".join(failed[:3]))
+    status: FileStatus = "added" if report.added else "updated" if report.updated else "duplicate"
+    return FileOutcome(name, status, ", ".join(parts), ids)
+
+
+def _safe_name(name: str, index: int) -> str:
+    """The uploaded file's own name (readers use it as title fallback and error text), without path parts."""
+    base = Path(name.replace("\\", "/")).name.strip() or f"upload-{index}"
+    return re.sub(r"[^\w.\- ()]+", "_", base)[:200]
+
+
+def start_upload(
+    files: Sequence[tuple[str, bytes]],
+    *,
+    owner: str,
+    private: bool = False,
+    tags: Sequence[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    uri: str | None = None,
+) -> IngestJob:
+    """Ingest uploaded files (name, bytes) one by one in a background thread, so that the job reports an outcome
+    per file (added, skipped as duplicate, failed with the reason). `done/total` counts hundredths of files."""
+    if not files:
+        raise ValidationFailed("Choose at least one file to upload.")
+    job = IngestJob(total=100 * len(files))
+    tags = [t.strip() for t in tags if t.strip()]
+
+    def run() -> None:
+        with tempfile.TemporaryDirectory(prefix="chemassist-upload-") as tmp:
+            for i, (name, data) in enumerate(files):
+                name = _safe_name(name, i)
+                job.message = f"file {i + 1} of {len(files)}: reading {name}"
+
+                def progress(done: int, total: int, message: str, i: int = i, name: str = name) -> None:
+                    job.done = 100 * i + (100 * done // total if total else 0)
+                    job.message = f"file {i + 1} of {len(files)} ({name}): {message}"
+
+                try:
+                    if len(data) > max_bytes:
+                        raise ValidationFailed(
+                            f"{name} is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit."
+                        )
+                    folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
+                    folder.mkdir()
+                    path = folder / name
+                    path.write_bytes(data)
+                    report = ingest_files(
+                        [path], owner=owner, private=private, tags=tags, max_bytes=max_bytes, uri=uri, progress=progress
+                    )
+                    job.files.append(_outcome(name, report))
+                except ChemassistError as exc:
+                    job.files.append(FileOutcome(name, "failed", str(exc)))
+                except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others or reach the user raw
+                    log.exception("upload of %s failed", name)
+                    job.files.append(FileOutcome(name, "failed", f"could not be read ({type(exc).__name__})."))
+                job.done = 100 * (i + 1)
+        report = IngestReport()
+        for f in job.files:
+            if f.status == "failed":
+                report.failed[f.name] = f.message
+        job.message = "finished"
+        job.report = report
+
+    job.thread = threading.Thread(target=run, name="library-upload", daemon=True)
+    job.thread.start()
+    return job
+
+
+def start_demo(uri: str | None = None) -> IngestJob:
+    """Ingest the demo library in the background if the library is empty (`job.report` stays empty if not)."""
+    job = IngestJob()
+
+    def progress(done: int, total: int, message: str) -> None:
+        job.done, job.total, job.message = done, total, message
+
+    def run() -> None:
+        try:
+            job.report = ensure_demo_library(progress=progress, uri=uri) or IngestReport()
+            job.message = "finished"
+        except Exception as exc:  # noqa: BLE001 - shown to the user in the UI, never re-raised in the thread
+            job.error = str(exc) if isinstance(exc, ChemassistError) else f"The demo library failed to load: {exc}"
+
+    job.thread = threading.Thread(target=run, name="library-demo", daemon=True)
+    job.thread.start()
+    return job

@@ -60,6 +60,7 @@ def run() -> None:
             _page("molecules", "Molecules", ":material/science:"),
             _page("properties", "Properties", ":material/monitoring:"),
             _page("synthesis", "Synthesis", ":material/account_tree:"),
+            _page("library", "Library", ":material/menu_book:"),
             _page("sessions", "Sessions", ":material/folder_open:", default=True),
             _page("workshops", "Workshops", ":material/school:"),
         ],
