@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from app.db import migrate
+from app.services import library as service
 from app.settings import PROJECT_ROOT, reset_settings_cache
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,7 +44,7 @@ def browser():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=15_000)  # a 2-core CI machine renders Streamlit slowly
+    expect.set_options(timeout=30_000)  # a 2-core CI machine renders Streamlit slowly
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -116,3 +118,58 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Research sessions")).to_be_visible()
+
+
+# Made-up compounds and results: nothing here is real chemistry.
+RECORDS = [
+    {
+        "id": "test:zorbium",
+        "title": "Fictional test record: zorbium oxide nanorods for quibblene conversion",
+        "abstract": "This is a made-up test record. Zorbium oxide nanorods calcined at 420 degrees Celsius "
+        "converted quibblene into flarnol with a yield of 73 percent after six hours.",
+        "year": 2021,
+        "authors": ["A. Tester"],
+        "source": "Test Journal of Imaginary Chemistry",
+        "fields": "Catalysis; Testing",
+    },
+    {
+        "id": "test:quenthyl",
+        "title": "Fictional test record: elastic quenthyl polymer films",
+        "abstract": "This is a made-up test record. Films of poly(quenthyl acrylate) stretched to 900 percent "
+        "strain before breaking and recovered their shape within two seconds.",
+        "year": 2019,
+        "authors": ["B. Tester"],
+        "source": "Test Letters in Pretend Polymers",
+        "fields": "Polymers; Testing",
+    },
+    {
+        "id": "test:marvane",
+        "title": "Fictional test record: recycling marvane solvent by distillation",
+        "abstract": "This is a made-up test record. Marvane solvent was recovered by vacuum distillation at "
+        "95 percent purity and reused for twelve cycles without loss of performance.",
+        "year": 2023,
+        "authors": ["C. Tester"],
+        "source": "Test Journal of Imaginary Chemistry",
+        "fields": "Green chemistry; Testing",
+    },
+]
+
+
+@pytest.fixture
+def library_records(tmp_path: Path) -> Path:
+    """Three fictional records ingested into the Milvus Lite file of the app's data dir (tmp_path/var, as in
+    tests/e2e/conftest.py's live_app); the store is closed again, as Milvus Lite allows one process per file."""
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join(json.dumps(r) for r in RECORDS))
+    try:
+        report = service.ingest_files([records], uri=str(tmp_path / "var" / "milvus.db"))
+    finally:
+        service.close_stores()
+    assert len(report.added) == len(RECORDS), report
+    return records
+
+
+@pytest.fixture
+def live_app_with_library(library_records: Path, live_app: str) -> str:
+    """The real app over the small library (library_records runs first: it is named first)."""
+    return live_app

@@ -15,70 +15,16 @@ from app.errors import NotFound, PermissionDenied
 from app.services import accounts, sessions
 from app.services import library as service
 from app.services.accounts import Account
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import RECORDS, screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
-
-# Made-up compounds and results: nothing here is real chemistry.
-RECORDS = [
-    {
-        "id": "test:zorbium",
-        "title": "Fictional test record: zorbium oxide nanorods for quibblene conversion",
-        "abstract": "This is a made-up test record. Zorbium oxide nanorods calcined at 420 degrees Celsius "
-        "converted quibblene into flarnol with a yield of 73 percent after six hours.",
-        "year": 2021,
-        "authors": ["A. Tester"],
-        "source": "Test Journal of Imaginary Chemistry",
-        "fields": "Catalysis; Testing",
-    },
-    {
-        "id": "test:quenthyl",
-        "title": "Fictional test record: elastic quenthyl polymer films",
-        "abstract": "This is a made-up test record. Films of poly(quenthyl acrylate) stretched to 900 percent "
-        "strain before breaking and recovered their shape within two seconds.",
-        "year": 2019,
-        "authors": ["B. Tester"],
-        "source": "Test Letters in Pretend Polymers",
-        "fields": "Polymers; Testing",
-    },
-    {
-        "id": "test:marvane",
-        "title": "Fictional test record: recycling marvane solvent by distillation",
-        "abstract": "This is a made-up test record. Marvane solvent was recovered by vacuum distillation at "
-        "95 percent purity and reused for twelve cycles without loss of performance.",
-        "year": 2023,
-        "authors": ["C. Tester"],
-        "source": "Test Journal of Imaginary Chemistry",
-        "fields": "Green chemistry; Testing",
-    },
-]
 
 UPLOAD_MD = """# Fictional test note on glimmerite pigments
 
 This is a made-up test document uploaded through the browser. Glimmerite pigment particles changed colour
 from blue to green when heated above 150 degrees Celsius.
 """
-
-
-@pytest.fixture
-def library_records(tmp_path: Path) -> Path:
-    """Three fictional records ingested into the Milvus Lite file of the app's data dir (tmp_path/var, as in
-    tests/e2e/conftest.py's live_app); the store is closed again, as Milvus Lite allows one process per file."""
-    records = tmp_path / "records.jsonl"
-    records.write_text("\n".join(json.dumps(r) for r in RECORDS))
-    try:
-        report = service.ingest_files([records], uri=str(tmp_path / "var" / "milvus.db"))
-    finally:
-        service.close_stores()
-    assert len(report.added) == len(RECORDS), report
-    return records
-
-
-@pytest.fixture
-def live_app_with_library(library_records: Path, live_app: str) -> str:
-    """The real app over the small library (library_records runs first: it is named first)."""
-    return live_app
 
 
 def test_browse_search_ask_and_upload(live_app_with_library, page, tmp_path: Path):
