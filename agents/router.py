@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
+    # Words that name the library win: "which paper reports the synthesis of X" is a literature question.
+    ("literature", re.compile(r"\b(papers?|literature|publications?|cite|citations?|according to|library)\b", re.I)),
     (
         "synthesis",
         re.compile(

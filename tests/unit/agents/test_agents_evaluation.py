@@ -13,7 +13,7 @@ ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 def test_the_shipped_suite_has_fifty_cases_in_every_category():
     cases = load_suite()
     assert len(cases) >= 50
-    assert {"structure", "property", "synthesis", "safety"} <= {c["category"] for c in cases}
+    assert {"structure", "property", "synthesis", "safety", "literature"} <= {c["category"] for c in cases}
     assert len({c["id"] for c in cases}) == len(cases)
 
 

@@ -28,6 +28,7 @@ ALL_TOOLS = (
         ("Predict the solubility of caffeine", "property", "chemistry"),
         ("Design a polymer with Tg above 250 C", "property", "materials"),
         ("What is the molecular weight of aspirin?", "molecule", "chemistry"),
+        ("Which paper reports the synthesis of stanene quantum dots?", "literature", "general"),
         ("Good morning", "general", "general"),
     ],
 )
