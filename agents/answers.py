@@ -130,22 +130,9 @@ def literature(r: Result) -> str:
     return text
 
 
-# USPTO-50k reaction classes (Schneider et al., J. Chem. Inf. Model. 2016, 56, 2336).
-REACTION_CLASSES = {
-    1: "heteroatom alkylation and arylation",
-    2: "acylation and related processes",
-    3: "C-C bond formation",
-    4: "heterocycle formation",
-    5: "protection",
-    6: "deprotection",
-    7: "reduction",
-    8: "oxidation",
-    9: "functional group interconversion",
-    10: "functional group addition",
-}
-
-
 def _reaction_class(value: Any) -> str:
+    from tools.synthesis.library import REACTION_CLASSES
+
     try:
         return REACTION_CLASSES.get(int(value), f"class {value}")
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@ import streamlit as st
 from app.services import properties, sessions
 from app.ui import auth, state
 from app.ui import properties as ui
-from app.ui.molecules import reported
+from app.ui.errors import reported
 
 account = auth.require_account()
 st.title("Properties")

@@ -7,7 +7,8 @@ from app.errors import ChemassistError
 from app.services import molecules, sessions, synthesis
 from app.ui import auth, state
 from app.ui import synthesis as ui
-from app.ui.molecules import reported, show_svg
+from app.ui.errors import reported
+from app.ui.molecules import show_svg
 
 account = auth.require_account()
 current = state.current_session(account)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import pandas as pd
 import streamlit as st
 
-from app.errors import ChemassistError
 from app.services import library
+from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
 from tools.literature import Citation, DocumentMeta, SearchHit
 
 log = logging.getLogger(__name__)
@@ -23,18 +22,6 @@ _STOP = {
     "the", "and", "for", "with", "was", "were", "are", "what", "which", "how", "does", "did", "that", "this",
     "from", "into", "its", "their", "has", "have", "had", "been", "not", "but", "you", "can", "all", "any",
 }  # fmt: skip
-
-
-@contextmanager
-def reported(what: str) -> Iterator[None]:
-    """Show a failure inside the block as an error box (never a traceback); the rest of the page goes on."""
-    try:
-        yield
-    except ChemassistError as exc:
-        st.error(str(exc), icon=":material/error:")
-    except Exception:
-        log.exception("%s failed", what)
-        st.error(f"{what} failed unexpectedly. The details are in the server log.", icon=":material/error:")
 
 
 def md_escape(text: str) -> str:

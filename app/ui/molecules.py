@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.errors import ChemassistError
 from app.services import molecules
+from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +49,6 @@ ELEMENT_COLOURS = {
 }  # fmt: skip
 OTHER_ELEMENT = "#FF1493"
 _FIXED_SIZE = re.compile(r"width='(\d+)px' height='(\d+)px'")  # RDKit's header; made to shrink with the column
-
-
-@contextmanager
-def reported(what: str) -> Iterator[None]:
-    """Show a failure inside the block as an error box (never a traceback); the rest of the page goes on."""
-    try:
-        yield
-    except ChemassistError as exc:
-        st.error(str(exc), icon=":material/error:")
-    except Exception:
-        log.exception("%s failed", what)
-        st.error(f"{what} failed unexpectedly. The details are in the server log.", icon=":material/error:")
 
 
 def show_svg(svg: str) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.errors import ChemassistError
 from app.services import serving
 from app.services.compute import Comparison, CostCurve
+from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +35,6 @@ KV cache (half full on average), so tokens/s ≈ bandwidth × efficiency (0.5–
 B × bandwidth × efficiency ÷ (weights per GPU + B × KV per sequence per GPU ÷ 2). It ignores the compute
 ceiling, so very large batches are optimistic. GPU memory and bandwidth are datasheet figures.
 """
-
-
-@contextmanager
-def reported(what: str) -> Iterator[None]:
-    """Show a failure inside the block as an error box (never a traceback); the rest of the page goes on."""
-    try:
-        yield
-    except ChemassistError as exc:
-        st.error(str(exc), icon=":material/error:")
-    except Exception:
-        log.exception("%s failed", what)
-        st.error(f"{what} failed unexpectedly. The details are in the server log.", icon=":material/error:")
 
 
 def formulas() -> None:
