@@ -14,15 +14,12 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-import httpx
 from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -31,6 +28,9 @@ from agents.models import ModelChain, ModelEndpoint
 from agents.toolkit import ToolContext, build_tools, molecule_info
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests/fakes is not an installed package
+from tests.fakes.launch import fake_openai_server  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 QUESTION = "molecule_info aspirin"
 
@@ -44,21 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=60)
     n = parser.parse_args().n
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/fakes/fake_openai_server.py"), "--port", str(port), "--quiet"],
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with fake_openai_server() as root:
+        base = f"{root}/v1"
         tools = build_tools(ToolContext())
         served = build_graph(ModelChain([ModelEndpoint("chemistry", "fake-chat", base)]), tools, InMemorySaver())
         molecule_info_json = json.dumps(molecule_info("aspirin"))
@@ -95,9 +82,6 @@ def main() -> None:
             offline_t.append(timed(lambda i=i: turn(offline, "Tell me about aspirin", 10_000 + i)))
         overhead = [s - d - m for s, d, m in zip(served_t, direct, model, strict=True)]
         offline_overhead = [o - d for o, d in zip(offline_t, direct, strict=True)]
-    finally:
-        server.terminate()
-        server.wait()
 
     machine = f"{os.cpu_count()}-core {platform.machine()} CPU, 24 GiB"
     d50 = statistics.median(direct)

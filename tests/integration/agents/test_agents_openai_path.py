@@ -1,13 +1,6 @@
 """The ChatOpenAI path against a real OpenAI-compatible server process (tests/fakes), tool calls and
 streaming included, and the fallback to offline mode when the server is down."""
 
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -16,36 +9,13 @@ from agents.graph import build_graph
 from agents.models import ModelChain, ModelEndpoint
 from agents.offline import OFFLINE_MODEL_NAME
 from agents.toolkit import ToolContext, build_tools
-
-FAKE = Path(__file__).resolve().parents[2] / "fakes" / "fake_openai_server.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.fakes.launch import fake_openai_server, free_port
 
 
 @pytest.fixture(scope="module")
 def fake_server():
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(FAKE), "--port", str(port), "--model", "chem-lora", "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield f"{base}/v1"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with fake_openai_server("--model", "chem-lora") as url:
+        yield f"{url}/v1"
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +43,7 @@ def test_served_model_calls_a_tool_and_streams_its_answer(fake_server, tools):
 
 
 def test_unreachable_server_falls_back_to_offline_and_says_so(tools):
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     chain = ModelChain([ModelEndpoint("chemistry", "chem-lora", dead, timeout_s=2)])
     state = build_graph(chain, tools).invoke(
         {"messages": [HumanMessage("Tell me about caffeine")]}, {"configurable": {"thread_id": "y"}}

@@ -1,21 +1,16 @@
 """A model that misbehaves does not break a turn: malformed tool calls, endless tool loops, slow servers."""
 
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agents.graph import build_graph
 from agents.models import ModelChain, ModelEndpoint
 from agents.offline import OFFLINE_MODEL_NAME
 from agents.toolkit import ToolContext, build_tools
+from tests.fakes.launch import fake_openai_server
 from tests.fakes.scripted_chat_model import ScriptedChatModel
 
-FAKE = Path(__file__).resolve().parents[2] / "fakes" / "fake_openai_server.py"
 TOOLS = build_tools(ToolContext())
 
 
@@ -48,25 +43,10 @@ def test_an_endless_tool_loop_is_cut_at_the_step_cap():
 
 
 def test_a_slow_model_server_times_out_and_offline_mode_answers():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, str(FAKE), "--port", str(port), "--delay-ms", "5000", "--quiet"], stdout=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        chain = ModelChain([ModelEndpoint("chemistry", "fake-chat", f"http://127.0.0.1:{port}/v1", timeout_s=1)])
+    with fake_openai_server("--delay-ms", "5000") as url:
+        chain = ModelChain([ModelEndpoint("chemistry", "fake-chat", f"{url}/v1", timeout_s=1)])
         started = time.monotonic()
         state = turn(build_graph(chain, TOOLS))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert state["model_used"] == OFFLINE_MODEL_NAME
     assert "TimeoutError" in state["messages"][-1].content
     assert time.monotonic() - started < 30
