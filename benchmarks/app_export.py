@@ -1,6 +1,6 @@
 """Session export/import cost against the raw work underneath, in one run.
 
-A session with 200 messages and 200 artifacts (molecules with drawings, tables, routes, citations). Figures:
+A session with 200 messages and 200 artifacts (molecule records and citations). Figures:
 JSON export (load with access checks + checksum) vs serialising the same rows with json.dumps; JSON import
 (validation + checksum + inserts) vs inserting the same rows through the sessions service.
 Run: .venv/bin/python benchmarks/app_export.py  (writes benchmarks/results/app_export.json and app_export.md)
