@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from app.cli.common import console, friendly_errors
-from app.cli.sessions import USER_OPT, export_session
+from app.cli.sessions import export_command
 from app.errors import ValidationFailed
 from app.services import review
 from serve.catalog import load_catalog
@@ -29,17 +29,8 @@ def _date(value: str | None) -> date | None:
         raise ValidationFailed(f"'{value}' is not a date; write it as YYYY-MM-DD (e.g. 2026-01-01).") from None
 
 
-@cli.command("session")
-@friendly_errors
-def session(
-    session_id: int = typer.Argument(..., help="The session's id."),
-    username: str = USER_OPT,
-    fmt: str = typer.Option("md", "--format", "-f", help="md, pdf or json."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write (default: from the title)."),
-) -> None:
-    """Export a research session to Markdown, PDF or JSON (same as `chemassist sessions export`)."""
-    path = export_session(session_id, username, fmt, output)
-    console.print(f"Wrote {path} ({path.stat().st_size:,} bytes).")
+# One command, two names: `chemassist export session` and `chemassist sessions export`.
+cli.command("session", help="Export a research session (same as `chemassist sessions export`).")(export_command)
 
 
 @cli.command("finetune")

@@ -38,10 +38,14 @@ def export_session(session_id: int, username: str, fmt: str, output: Path | None
 def export_command(
     session_id: int = typer.Argument(..., help="The session's id (shown by the Sessions page and in exports)."),
     username: str = USER_OPT,
-    fmt: str = typer.Option("json", "--format", "-f", help="md, pdf or json."),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="md, pdf or json (default: from the output file's suffix, else json)."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Where to write (default: from the title)."),
 ) -> None:
     """Export a research session the user may read."""
+    suffix = output.suffix.lstrip(".").lower() if output else ""
+    fmt = fmt or (suffix if suffix in ("md", "pdf", "json") else "json")
     path = export_session(session_id, username, fmt, output)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes).")
 
