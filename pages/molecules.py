@@ -63,6 +63,20 @@ st.pills(
     label_visibility="collapsed",
 )
 
+with (
+    st.expander("Paste a mol block (MDL V2000 or V3000)", icon=":material/draw:"),
+    st.form("mol_block_input", border=False),
+):
+    block = st.text_area(
+        "Mol block",
+        key="mol_block",
+        height=220,
+        placeholder="Copy the structure as a MOL file from a drawing program (ChemDraw, Ketcher, MarvinSketch) "
+        "and paste it here; the options above apply.",
+    )
+    if st.form_submit_button("Analyse mol block", icon=":material/science:", key="mol_block_go"):
+        st.session_state["mol_query"] = (block, standardize, tautomer)
+
 query = st.session_state.get("mol_query")
 record = None
 if query is not None:

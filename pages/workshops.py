@@ -199,15 +199,23 @@ def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
         st.markdown(exercise.task)
         if exercise.hint:
             st.caption(f"Hint: {exercise.hint}")
-        answer = None
+        answer, checked = None, False
         if accepts_answer(exercise.check):
-            answer = st.text_input(
-                exercise.answer_label or "Your answer",
-                value=progress.answer or "",
-                key=f"answer_{current.id}_{exercise.id}",
-            )
+            # A form sends the typed answer and the press of Check together (Enter in the box checks too), so a
+            # rerun between typing and pressing can never lose the answer.
+            with st.form(f"check_form_{exercise.id}", border=False, enter_to_submit=True):
+                answer = st.text_input(
+                    exercise.answer_label or "Your answer",
+                    value=progress.answer or "",
+                    key=f"answer_{current.id}_{exercise.id}",
+                )
+                checked = st.form_submit_button(
+                    "Check", type="primary", key=f"check_{exercise.id}", icon=":material/task_alt:"
+                )
         buttons = st.container(horizontal=True)
-        if buttons.button("Check", type="primary", key=f"check_{exercise.id}", icon=":material/task_alt:"):
+        if not accepts_answer(exercise.check):
+            checked = buttons.button("Check", type="primary", key=f"check_{exercise.id}", icon=":material/task_alt:")
+        if checked:
             try:
                 with st.spinner("Checking with the chemistry tools…"):
                     outcome = workshops.check_exercise(account, current.id, exercise.id, answer)

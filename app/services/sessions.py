@@ -25,6 +25,9 @@ from app.db.models import (
     SessionShare,
     User,
     Visibility,
+    Workshop,
+    WorkshopParticipant,
+    WorkshopSessionShare,
     utcnow,
 )
 from app.errors import NotFound, PermissionDenied, ValidationFailed
@@ -168,10 +171,21 @@ def list_sessions(
     include_archived: bool = False,
     scope: Literal["mine", "shared", "all"] = "all",
 ) -> list[SessionInfo]:
-    """Sessions the actor owns or that are shared with them, newest first;
-    `query` matches titles and messages."""
+    """Sessions the actor owns or that are shared with them (directly or with a workshop group they belong to),
+    newest first; `query` matches titles and messages."""
     with session_scope() as db:
-        shared_to_me = exists().where(SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id)
+        my_workshops = (
+            select(WorkshopParticipant.workshop_id)
+            .where(WorkshopParticipant.user_id == actor.id)
+            .union(select(Workshop.id).where(Workshop.instructor_id == actor.id))
+        )
+        shared_to_me = or_(
+            exists().where(SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id),
+            exists().where(
+                WorkshopSessionShare.session_id == ResearchSession.id,
+                WorkshopSessionShare.workshop_id.in_(my_workshops),
+            ),
+        )
         mine = ResearchSession.owner_id == actor.id
         where = {"mine": mine, "shared": shared_to_me, "all": or_(mine, shared_to_me)}[scope]
         stmt = select(ResearchSession).where(where)

@@ -1,6 +1,7 @@
 """The Molecules page, run headless with Streamlit's AppTest: analyse, bad input, add to session, search, batch."""
 
 import pytest
+from rdkit import Chem
 from streamlit.testing.v1 import AppTest
 
 from app.services import accounts, molecules, sessions
@@ -49,6 +50,19 @@ def test_invalid_smiles_and_empty_input_are_clear_errors(bob):
     assert at.error[0].value.startswith("Empty input")
     at = _analyse(at, "aspirin")
     assert not at.error
+
+
+def test_a_pasted_mol_block_is_analysed_and_a_broken_one_is_a_clear_error(bob):
+    at = _page(bob)
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))
+    at.text_area(key="mol_block").input(block)
+    at.button(key="mol_block_go").click().run()
+    assert not at.exception and not at.error
+    assert "BSYNRYMUTXBXSQ-UHFFFAOYSA-N" in _texts(at)
+    at.text_area(key="mol_block").input(block.replace("M  END", "").replace("  1  2  1", "  1 99  1"))
+    at.button(key="mol_block_go").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Invalid mol block")
 
 
 def test_flagged_substance_shows_the_safety_warning_with_its_source(bob):

@@ -105,6 +105,9 @@ def test_sharing_with_the_workshop_group_is_read_only_for_members_only(people, w
     workshops.share_with_group(people["ann"], notes.id, workshop.id)
     assert sessions.get_session(people["ben"], notes.id).access == "shared"
     assert [g.title for g in workshops.group_sessions(people["ben"], workshop.id)] == ["My notes"]
+    assert [s.title for s in sessions.list_sessions(people["ben"], scope="shared")] == ["My notes"]
+    assert [s.title for s in sessions.list_sessions(people["teacher"], scope="all")] == ["My notes"]
+    assert sessions.list_sessions(people["eve"], scope="all") == []
     with pytest.raises(PermissionDenied):
         sessions.rename_session(people["ben"], notes.id, "Ben's now")
     with pytest.raises(NotFound):
@@ -114,6 +117,7 @@ def test_sharing_with_the_workshop_group_is_read_only_for_members_only(people, w
     workshops.unshare_from_group(people["ann"], notes.id, workshop.id)
     with pytest.raises(NotFound):
         sessions.get_session(people["ben"], notes.id)
+    assert sessions.list_sessions(people["ben"], scope="shared") == []
 
 
 def test_outsiders_do_not_see_the_workshop_and_closed_workshops_record_no_checks(people, workshop):
