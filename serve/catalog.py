@@ -8,13 +8,15 @@ Specialists are LoRA adapters on a shared base where possible; `resolve_role` an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from serve.errors import CatalogError, UnknownRole
 from serve.hardware import GGUF_TYPES, KV_DTYPE_BYTES, normalize_quantization
+
+M = TypeVar("M", bound=BaseModel)
 
 Role = Literal["general", "chemistry", "materials", "embeddings"]
 ROLES: tuple[str, ...] = ("general", "chemistry", "materials", "embeddings")
@@ -197,14 +199,19 @@ def read_yaml(path: Path | str, what: str, error: type[Exception]) -> Any:
         raise error(f"{what} file {path} is not valid YAML{where}: {problem}") from None
 
 
+def validate_document(model: type[M], data: Any, what: str, error: type[Exception], list_key: str) -> M:
+    """Validate parsed YAML/JSON as `model` (a mapping with a `list_key` list); `error` names each problem."""
+    if not isinstance(data, dict):
+        raise error(f"{what} must be a mapping with a '{list_key}' list, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(format_validation_error(exc, what)) from None
+
+
 def parse_catalog(data: Any, what: str = "catalog") -> Catalog:
     """Validate already-parsed YAML/JSON data as a Catalog."""
-    if not isinstance(data, dict):
-        raise CatalogError(f"{what} must be a mapping with a 'models' list, got {type(data).__name__}")
-    try:
-        return Catalog.model_validate(data)
-    except ValidationError as exc:
-        raise CatalogError(format_validation_error(exc, what)) from None
+    return validate_document(Catalog, data, what, CatalogError, "models")
 
 
 def load_catalog(path: Path | str) -> Catalog:

@@ -12,9 +12,9 @@ import itertools
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from serve.catalog import Catalog, ModelEntry, format_validation_error, read_yaml
+from serve.catalog import Catalog, ModelEntry, read_yaml, validate_document
 from serve.errors import ClusterError, DoesNotFit
 from serve.hardware import GB, GpuModel, lookup_gpu
 from serve.sizing import FitReport, explain_no_fit, size_on_gpus, valid_tp_degrees
@@ -89,12 +89,8 @@ class Cluster(BaseModel):
 
 
 def parse_cluster(data: Any, what: str = "cluster inventory") -> Cluster:
-    if not isinstance(data, dict):
-        raise ClusterError(f"{what} must be a mapping with a 'hosts' list, got {type(data).__name__}")
-    try:
-        return Cluster.model_validate(data)
-    except ValidationError as exc:
-        raise ClusterError(format_validation_error(exc, what)) from None
+    """Validate already-parsed YAML/JSON data as a cluster inventory."""
+    return validate_document(Cluster, data, what, ClusterError, "hosts")
 
 
 def load_cluster(path: Path | str) -> Cluster:
