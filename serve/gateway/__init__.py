@@ -1,0 +1,24 @@
+"""OpenAI-compatible gateway in front of vLLM / llama-server backends.
+
+Routes by model name or role alias, round-robins across replicas and fails over to the next one when a
+backend refuses the connection, times out or answers 5xx (before any byte reached the client), checks
+Bearer API keys with a per-key token bucket, and exports Prometheus metrics. Request logs carry the key,
+model, backend, status and latency, never prompt contents unless `log_prompts` is set.
+Build it with `create_app(GatewayConfig(...))`; all state lives on the app, nothing global.
+"""
+
+from serve.gateway.app import GatewayApp, create_app
+from serve.gateway.config import ApiKey, BackendConfig, GatewayConfig, config_from_backends, load_gateway_config
+from serve.gateway.server import ServerThread, main
+
+__all__ = [
+    "ApiKey",
+    "BackendConfig",
+    "GatewayApp",
+    "GatewayConfig",
+    "ServerThread",
+    "config_from_backends",
+    "create_app",
+    "load_gateway_config",
+    "main",
+]

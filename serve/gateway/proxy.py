@@ -1,0 +1,277 @@
+"""The gateway's hot path: POST /v1/chat/completions, /v1/completions and /v1/embeddings as raw ASGI.
+
+Per request it reads only what routing needs (`model`, `stream`), forwards the body bytes unchanged (re-encoded
+only when a role alias is rewritten), and passes the backend's reply through piece by piece as it arrives.
+Failover happens only while nothing has reached the client: a refused connection, a timeout or a 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from serve.gateway.config import BackendConfig, GatewayConfig
+from serve.gateway.limits import TokenBucket
+from serve.gateway.metrics import Metrics
+from serve.gateway.upstream import Connection, Upstream, UpstreamError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("serve.gateway")
+ROUTES = {"/v1/chat/completions": "chat/completions", "/v1/completions": "completions", "/v1/embeddings": "embeddings"}
+_RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+_HOP_HEADERS = frozenset(
+    {b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"content-encoding", b"server", b"date"}
+)
+_WATCH_DISCONNECT_AFTER_S = 1.0  # long streams check whether the client is still there; short ones needn't
+_MID_STREAM_ERROR = b'data: {"error": {"message": "backend stopped mid-stream", "type": "backend_error"}}\n\n'
+
+
+class Rejection(Exception):
+    """A request answered with an OpenAI-style error instead of being forwarded."""
+
+    def __init__(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.kind, self.headers = status, message, kind, headers or {}
+
+    def body(self) -> bytes:
+        return json.dumps({"error": {"message": self.message, "type": self.kind, "code": self.status}}).encode()
+
+
+@dataclass
+class GatewayState:
+    """Everything the gateway holds between requests; built from the config, owned by one app."""
+
+    config: GatewayConfig
+    metrics: Metrics = field(default_factory=Metrics)
+    routes: dict[str, list[BackendConfig]] = field(default_factory=dict)
+    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    upstreams: dict[str, Upstream] = field(default_factory=dict)
+    _turns: dict[str, int] = field(default_factory=dict)
+    _keys: list[tuple[bytes, str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for backend in self.config.backends:
+            for model in backend.models:
+                self.routes.setdefault(model, []).append(backend)
+        self._turns = dict.fromkeys(self.routes, 0)
+        self.buckets = {k.name: TokenBucket(k.rate_per_s, k.burst) for k in self.config.api_keys}
+        self._keys = [(k.key.get_secret_value().encode(), k.name, k.rate_per_s) for k in self.config.api_keys]
+
+        cfg = self.config
+        for b in cfg.backends:
+            key = b.api_key.get_secret_value() if b.api_key else None
+            self.upstreams[b.name] = Upstream(b.root, key, cfg.connect_timeout_s, cfg.read_timeout_s)
+
+    def close(self) -> None:
+        """Close the kept-alive backend connections (they belong to the event loop that is ending)."""
+        for upstream in self.upstreams.values():
+            upstream.close()
+
+    def candidates(self, model: str) -> list[BackendConfig]:
+        """Backends for MODEL, rotated round-robin so replicas share the load."""
+        backends = self.routes[model]
+        if len(backends) == 1:
+            return backends
+        start = self._turns[model] % len(backends)
+        self._turns[model] = start + 1
+        return backends[start:] + backends[:start]
+
+    def authenticate(self, headers: list[tuple[bytes, bytes]]) -> str:
+        """The key holder's name ('anonymous' without keys configured); raises Rejection (401, 429)."""
+        if not self._keys:
+            return "anonymous"
+        token = b""
+        for header, value in headers:
+            if header == b"authorization":
+                if value[:7].lower() == b"bearer ":
+                    token = value[7:].strip()
+                break
+        holder = next((k for k in self._keys if token and hmac.compare_digest(token, k[0])), None)
+        if holder is None:
+            raise Rejection(401, "missing or invalid API key (send 'Authorization: Bearer KEY')", "auth")
+        _, name, rate = holder
+        wait = self.buckets[name].take()
+        if wait > 0:
+            raise Rejection(
+                429,
+                f"rate limit of {rate:g} requests/s for key {name!r} exceeded; retry in {wait:.1f} s",
+                "rate_limit_exceeded",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        return name
+
+
+async def send_error(send: Send, error: Rejection) -> None:
+    body = error.body()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    message = await receive()
+    body = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    parts = [body]
+    while message.get("more_body"):
+        message = await receive()
+        parts.append(message.get("body", b""))
+    return b"".join(parts)
+
+
+class Proxy:
+    """The raw ASGI handler for the three forwarding routes."""
+
+    def __init__(self, state: GatewayState):
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, route: str) -> None:
+        state = self.state
+        try:
+            holder = state.authenticate(scope["headers"])
+            raw = await _read_body(receive)
+            model, raw, stream = self._route(raw, route)
+        except Rejection as error:
+            await send_error(send, error)
+            return
+        if state.config.log_prompts:
+            log.info("prompt key=%s model=%s body=%s", holder, model, raw[:2000])
+        await self._forward(route, model, raw, stream, holder, receive, send)
+
+    def _route(self, raw: bytes, route: str) -> tuple[str, bytes, bool]:
+        """(served model, body to forward, stream?) from the request body; raises Rejection (400, 404)."""
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise Rejection(400, "request body is not valid JSON", "invalid_request_error") from None
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            raise Rejection(400, "request body must be a JSON object with a 'model' string", "invalid_request_error")
+        state = self.state
+        asked = body["model"]
+        model = state.config.aliases.get(asked, asked)
+        if model not in state.routes:
+            known = sorted({*state.routes, *state.config.aliases})
+            state.metrics.request_done(route, "unknown", 404)
+            message = f"model {asked!r} is not served here; available: {', '.join(known)}"
+            raise Rejection(404, message, "model_not_found")
+        if model != asked:
+            body["model"] = model
+            raw = json.dumps(body).encode()
+        return model, raw, bool(body.get("stream"))
+
+    async def _forward(
+        self, route: str, model: str, raw: bytes, stream: bool, holder: str, receive: Receive, send: Send
+    ) -> None:
+        state, metrics = self.state, self.state.metrics
+        started = time.perf_counter()
+        last_error = "no backend tried"
+        path = f"/v1/{route}"
+        for attempt, backend in enumerate(state.candidates(model)):
+            if attempt:
+                metrics.failovers.labels(model).inc()
+            upstream = state.upstreams[backend.name]
+            try:
+                conn = await upstream.request("POST", path, raw)
+                if conn.status in _RETRYABLE_STATUS:
+                    conn.abort()
+                    metrics.backend_errors.labels(backend.name, f"http_{conn.status}").inc()
+                    last_error = f"{backend.name} answered {conn.status}"
+                    continue
+                if not (stream and conn.status == 200):
+                    content = await _read_all(conn)
+            except UpstreamError as exc:
+                metrics.backend_errors.labels(backend.name, exc.kind).inc()
+                last_error = f"{backend.name} {_describe(exc)}"
+                continue
+            headers = [(k, v) for k, v in conn.headers if k not in _HOP_HEADERS]
+            headers.append((b"x-chemassist-backend", backend.name.encode()))
+            status = conn.status
+            elapsed = time.perf_counter() - started
+            metrics.request_done(route, model, status, elapsed)
+            if stream and status == 200:
+                log.info(
+                    "key=%s model=%s backend=%s status=%s stream first_byte_ms=%.1f",
+                    holder,
+                    model,
+                    backend.name,
+                    status,
+                    elapsed * 1000,
+                )
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await self._relay(conn, upstream, backend, receive, send)
+                return
+            upstream.release(conn)
+            log.info("key=%s model=%s backend=%s status=%s ms=%.1f", holder, model, backend.name, status, elapsed * 1e3)
+            headers.append((b"content-length", str(len(content)).encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
+        metrics.request_done(route, model, 502)
+        log.warning("key=%s model=%s all backends failed: %s", holder, model, last_error)
+        message = f"no backend for {model!r} could answer ({last_error}); try again shortly"
+        await send_error(send, Rejection(502, message, "backend_error"))
+
+    async def _relay(
+        self, conn: Connection, upstream: Upstream, backend: BackendConfig, receive: Receive, send: Send
+    ) -> None:
+        """Pass the backend's stream through as it arrives; a backend dying mid-stream ends it cleanly."""
+        watch_from = conn.loop.time() + _WATCH_DISCONNECT_AFTER_S
+        watcher: asyncio.Future[Message] | None = None
+        try:
+            while True:
+                data = conn.take()
+                if conn.complete:
+                    await send({"type": "http.response.body", "body": data})
+                    upstream.release(conn)
+                    return
+                if data:
+                    await send({"type": "http.response.body", "body": data, "more_body": True})
+                    continue
+                if watcher is None and conn.loop.time() > watch_from:
+                    watcher = asyncio.ensure_future(receive())
+                    watcher.add_done_callback(lambda _: conn.wake())
+                if watcher is not None and watcher.done():
+                    if not watcher.cancelled() and watcher.result().get("type") == "http.disconnect":
+                        conn.abort()  # the client went away: stop the backend generating for no one
+                        return
+                    watcher, watch_from = None, conn.loop.time() + _WATCH_DISCONNECT_AFTER_S
+                await conn.wait()
+        except UpstreamError:
+            self.state.metrics.backend_errors.labels(backend.name, "stream").inc()
+            conn.abort()
+            await send({"type": "http.response.body", "body": conn.take() + _MID_STREAM_ERROR})
+        finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
+            if not conn.complete:
+                conn.abort()
+
+
+async def _read_all(conn: Connection) -> bytes:
+    try:
+        while not conn.complete:
+            await conn.wait()
+    except BaseException:
+        conn.abort()
+        raise
+    return conn.take()
+
+
+def _describe(exc: UpstreamError) -> str:
+    if exc.kind == "timeout":
+        return "timed out"
+    if exc.kind == "connect":
+        return str(exc)
+    return f"broke off its reply ({exc})"
