@@ -178,7 +178,7 @@ def place(catalog: Catalog, cluster: Cluster, context: int | None = None) -> Pla
     unplaced: dict[str, str] = {}
     external = [m.name for m in catalog.models if m.endpoint]
     launchable = [m for m in catalog.models if not m.endpoint]
-    launchable.sort(key=lambda m: m.params_b * (1 if m.engine == "command" else 1), reverse=True)
+    launchable.sort(key=lambda m: m.params_b, reverse=True)
 
     for model in launchable:
         if model.engine == "command":
