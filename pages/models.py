@@ -1,25 +1,21 @@
 """Models page: the model catalog, a GPU sizing calculator, the placement plan with its exact command lines and
-systemd units, and the status of the supervised model servers. Admins may stop servers; instructors read."""
+systemd units, and the status of the supervised model servers. Everyone sees it; admins start and stop servers."""
 
 import pandas as pd
 import streamlit as st
 
-from app.db.models import Role
 from app.errors import ChemassistError
 from app.services import serving
 from app.ui import auth
 from app.ui import serving as ui
 
 account = auth.require_account()
-if account.role not in (Role.admin, Role.instructor):
-    st.error("Only administrators and instructors can open this page.")
-    st.stop()
 is_admin = account.is_admin
 
 st.title("Models")
 st.caption(
     "What the lab serves, whether it fits its GPUs, where each model runs and how it is started."
-    + ("" if is_admin else " Read-only for instructors.")
+    + ("" if is_admin else " Read-only: an administrator starts and stops the model servers.")
 )
 
 col_path, col_upload = st.columns([4, 1], vertical_alignment="bottom")
@@ -180,20 +176,53 @@ with tab_status:
     col_caption, col_refresh = st.columns([5, 1], vertical_alignment="center")
     col_caption.caption(f"Backends started with `chemassist serve up`, from {state_dir}")
     col_refresh.button("Refresh", icon=":material/refresh:", key="status_refresh")
-    if flash := st.session_state.pop("models_flash", None):
-        (st.error if flash[0] == "error" else st.success)(flash[1])
     rows = []
     with ui.reported("Reading the servers' status"):
         rows = serving.status(state_dir)
+    if is_admin and plan is not None:
+        running_names = {str(r["name"]) for r in rows if r["status"] not in ("stopped", "failed", "dead")}
+        startable = [spec.name for spec in plan.specs if spec.name not in running_names]
+        col_pick, col_start = st.columns([4, 1], vertical_alignment="bottom")
+        pick = col_pick.selectbox(
+            "Start a planned server on this host",
+            startable,
+            key="models_start_pick",
+            placeholder="every planned server is running" if not startable else "Choose a server",
+            help="Runs the command line of the Placement plan under a supervisor (restart on crash, logs). "
+            "The app must run on the GPU host for this; otherwise use `chemassist serve up` there.",
+        )
+        if col_start.button("Start", icon=":material/play_circle:", key="models_start", disabled=not startable):
+            try:
+                serving.launch(plan, state_dir, str(pick))
+            except ChemassistError as exc:
+                st.session_state["models_flash"] = ("error", str(exc))
+            else:
+                st.session_state["models_flash"] = (
+                    "success",
+                    f"Starting {pick}: loading a model can take minutes; the table below follows it.",
+                )
+            st.rerun()
+    if flash := st.session_state.pop("models_flash", None):
+        (st.error if flash[0] == "error" else st.success)(flash[1])
     if not rows:
         st.info(
-            "No model server has been started from this installation. An admin starts the planned servers on "
-            "the GPU host with `chemassist serve up` (or installs the systemd units from the Placement plan tab)."
+            "No model server has been started from this installation. An admin starts the planned servers here "
+            "or on the GPU host with `chemassist serve up` (or installs the systemd units from the Placement plan "
+            "tab)."
         )
     else:
-        table = pd.DataFrame(rows)
-        table["models"] = table["models"].map(lambda names: ", ".join(names) if isinstance(names, list) else "")
-        st.table(table, hide_index=True, border="horizontal")
+        busy = any(r["status"] in ("starting", "restarting", "stopping") for r in rows)
+
+        @st.fragment(run_every=2 if busy else None)
+        def _status_table() -> None:
+            live = serving.status(state_dir)
+            table = pd.DataFrame(live)
+            table["models"] = table["models"].map(lambda names: ", ".join(names) if isinstance(names, list) else "")
+            st.table(table, hide_index=True, border="horizontal")
+            if busy and not any(r["status"] in ("starting", "restarting", "stopping") for r in live):
+                st.rerun()  # settled: redraw the whole tab once (buttons, logs)
+
+        _status_table()
     for row in rows:
         name = str(row["name"])
         running = row["status"] not in ("stopped", "failed", "dead")
@@ -212,8 +241,5 @@ with tab_status:
                     st.session_state["models_flash"] = ("success", f"Stopped {name}.")
                 st.rerun()
             if not running:
-                st.caption(
-                    "Start it again on the GPU host (starting waits until the model is loaded, which can take "
-                    "minutes, so it is not done from the browser):"
-                )
+                st.caption("Start it again with *Start a planned server* above, or on the GPU host:")
                 st.code(serving.start_command(name, catalog_path, cluster_path), language="bash")

@@ -103,6 +103,19 @@ def up(plan: ServePlan, state_dir: Path, only: list[str] | None = None, wait_s: 
     return started
 
 
+def launch(plan: ServePlan, state_dir: Path, name: str) -> int:
+    """Start one planned backend under a detached supervisor and return at once (its supervisor's pid).
+
+    Loading a model can take minutes, so the Models page does not wait: it shows the status as it changes
+    (starting, then healthy, or failed with the log). Port conflicts and missing engines are refused here.
+    """
+    spec = next((s for s in plan.specs if s.name == name), None)
+    if spec is None:
+        raise ValidationFailed(f"{name} is not in the plan; planned: {', '.join(s.name for s in plan.specs) or 'none'}")
+    with clear_errors():
+        return launcher.start(spec, state_dir)
+
+
 def down(state_dir: Path, names: list[str] | None = None) -> list[BackendState]:
     """Stop the named backends (default: all of them) gracefully."""
     with clear_errors():

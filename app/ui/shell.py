@@ -66,11 +66,9 @@ def run() -> None:
         ],
         "You": [_page("account", "Account", ":material/person:")],
     }
+    pages["Serving"] = [_page("models", "Models", ":material/dns:")]  # everyone sees status; admins start/stop
     if account.role in (Role.admin, Role.instructor):
-        pages["Serving"] = [
-            _page("models", "Models", ":material/dns:"),
-            _page("compute", "Compute planner", ":material/calculate:"),
-        ]
+        pages["Serving"].append(_page("compute", "Compute planner", ":material/calculate:"))
         pages["Review"] = [_page("review", "Feedback review", ":material/rate_review:")]
     if account.role == Role.admin:
         pages["Administration"] = [_page("admin", "Users & health", ":material/admin_panel_settings:")]

@@ -1,0 +1,73 @@
+"""The Models page, run headless with Streamlit's AppTest: every user sees the catalog and the servers' status;
+only an admin starts a planned server (here a real scripted model-server process) and stops it again."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from app.services import accounts, serving
+from app.settings import PROJECT_ROOT
+from tests.integration.serve.conftest import FAKE_SERVER, free_port
+
+PAGE = str(PROJECT_ROOT / "pages" / "models.py")
+
+
+def _page(account) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["account"] = account
+    return at.run()
+
+
+@pytest.fixture
+def scripted_catalog(tmp_path: Path) -> Path:
+    model = {
+        "name": "fake-chat",
+        "source": "tests/fakes/fake_openai_server.py",
+        "role": "general",
+        "params_b": 0.1,
+        "layers": 1,
+        "kv_heads": 1,
+        "head_dim": 8,
+        "engine": "command",
+        "port": free_port(),
+        "command": [sys.executable, str(FAKE_SERVER), "--port", "{port}", "--quiet", "--model", "{name}"],
+    }
+    path = tmp_path / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"models": [model]}))
+    return path
+
+
+def test_a_chemist_sees_catalog_and_status_but_cannot_start_or_stop(sqlite_db):
+    at = _page(accounts.create_user("carol", "correct horse battery"))
+    assert not at.exception  # (the sizing tab's default example does not fit, which it says in an st.error)
+    assert any("Read-only: an administrator starts" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.label in ("Start", "Stop")]
+    assert any("No model server has been started" in i.value for i in at.info)
+
+
+def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catalog):
+    at = _page(accounts.create_user("root", "correct horse battery", role="admin"))
+    at.text_input(key="models_catalog_path").set_value(str(scripted_catalog)).run()
+    assert at.selectbox(key="models_start_pick").options == ["fake-chat"]
+    at.button(key="models_start").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Starting fake-chat") for s in at.success)
+    state_dir = serving.default_state_dir()
+    try:
+        deadline = time.monotonic() + 60  # the supervisor process starts, then the server it supervises
+        while [r["health"] for r in serving.status(state_dir)] != ["ok"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert serving.status(state_dir)[0]["status"] == "healthy"
+        at.run()
+        assert at.selectbox(key="models_start_pick").options == []  # running: nothing left to start
+        at.button(key="stop_fake-chat").click().run()
+        assert "Stopped fake-chat." in [s.value for s in at.success]
+        assert serving.status(state_dir)[0]["status"] == "stopped"
+    finally:
+        serving.down(state_dir)
