@@ -306,7 +306,23 @@ def start(spec: LaunchSpec, state_dir: Path) -> int:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # survives the CLI that started it
         )
+    _await_supervisor(proc, state_dir, spec.name)
     return proc.pid
+
+
+def _await_supervisor(proc: subprocess.Popen[bytes], state_dir: Path, name: str, timeout_s: float = 20.0) -> None:
+    """Return once the new supervisor has written its first state, so that `stop` can always find it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(NotRunning, ValueError):
+            if read_state(state_dir, name).supervisor_pid == proc.pid:
+                return
+        if proc.poll() is not None:
+            tail = "\n".join(tail_log(state_dir, name, 10))
+            raise LaunchError(f"the supervisor of {name} exited at once (code {proc.returncode}):\n{tail}")
+        time.sleep(0.05)
+    proc.kill()
+    raise LaunchError(f"the supervisor of {name} did not report within {timeout_s:g} s; it was stopped")
 
 
 def wait_healthy(state_dir: Path, name: str, timeout_s: float) -> BackendState:

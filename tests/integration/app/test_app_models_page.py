@@ -55,11 +55,11 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
     at = _page(accounts.create_user("root", "correct horse battery", role="admin"))
     at.text_input(key="models_catalog_path").set_value(str(scripted_catalog)).run()
     assert at.selectbox(key="models_start_pick").options == ["fake-chat"]
-    at.button(key="models_start").click().run()
-    assert not at.exception
-    assert any(s.value.startswith("Starting fake-chat") for s in at.success)
     state_dir = serving.default_state_dir()
     try:
+        at.button(key="models_start").click().run()
+        assert not at.exception
+        assert any(s.value.startswith("Starting fake-chat") for s in at.success)
         deadline = time.monotonic() + 60  # the supervisor process starts, then the server it supervises
         while [r["health"] for r in serving.status(state_dir)] != ["ok"] and time.monotonic() < deadline:
             time.sleep(0.2)
