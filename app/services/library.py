@@ -56,23 +56,12 @@ def get_store(uri: str | None = None) -> LiteratureStore:
 
 
 def close_stores() -> None:
-    """Close every open store (end of a CLI command, tests) and release Milvus Lite files, so that another
-    process (the web app) may open them: closing the client alone leaves the in-process Milvus Lite server
-    holding the file's lock until this process exits."""
+    """Close every open store (end of a CLI command, tests); `LiteratureStore.close` releases a Milvus Lite
+    file's lock, so that another process (the web app) may open it."""
     with _stores_lock:
-        for uri, store in _stores.items():
+        for store in _stores.values():
             store.close()
-            if "://" not in uri:
-                _release_lite_file(uri)
         _stores.clear()
-
-
-def _release_lite_file(uri: str) -> None:
-    try:
-        from milvus_lite.server_manager import server_manager_instance
-    except ImportError:  # a Milvus server deployment may not install milvus-lite
-        return
-    server_manager_instance.release_server(uri)
 
 
 @contextmanager

@@ -135,6 +135,16 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+def _without_title(sentence: str, title: str) -> str:
+    """The sentence without the document's title in front: a title line with no full stop (too long to be
+    taken for a heading) runs into the first sentence, and quoting the title is no finding. The rest stays
+    verbatim, so the quote is still found in the passage."""
+    title = " ".join(title.split()).rstrip(".")
+    if title and sentence.lower().startswith(title.lower()):
+        return sentence[len(title) :].lstrip(" .:;-\u2013\u2014")
+    return sentence
+
+
 def _citation(n: int, hit: SearchHit, support: float) -> Citation:
     return Citation(
         n=n,
@@ -189,6 +199,21 @@ def answer(
     return _with_model(question, hits, chat_model, per_hit, s_vecs, owners, evidence, embed)
 
 
+def _pick(
+    order: list[int], texts: dict[int, str], q_sims: np.ndarray, max_sentences: int, min_chars: int = 0
+) -> list[int]:
+    """The best distinct sentences (indices) that clear MIN_SENTENCE, at most max_sentences."""
+    picked: list[int] = []
+    seen: set[str] = set()
+    for idx in order:
+        if len(picked) >= max_sentences or q_sims[idx] < MIN_SENTENCE:
+            break
+        if len(texts[idx]) >= min_chars and texts[idx].lower() not in seen:
+            seen.add(texts[idx].lower())
+            picked.append(idx)
+    return picked
+
+
 def _extractive(
     question: str,
     hits: list[SearchHit],
@@ -198,22 +223,24 @@ def _extractive(
     evidence: float,
     max_sentences: int,
 ) -> Answer:
+    order = [int(i) for i in np.argsort(-q_sims)]
+    plain = {i: " ".join(sentences[i].split()) for i in order}
+    # Prefer findings over the title line; when only a title clears the bar (titles often state the result),
+    # quote it as before rather than nothing.
+    texts = {i: _without_title(plain[i], hits[owners[i]].title) for i in order}
+    picked = _pick(order, texts, q_sims, max_sentences, min_chars=15)
+    if not picked:
+        texts = plain
+        picked = _pick(order, texts, q_sims, max_sentences)
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    seen: set[str] = set()
-    for idx in np.argsort(-q_sims):
-        if len(parts) >= max_sentences or q_sims[idx] < MIN_SENTENCE:
-            break
-        text = " ".join(sentences[idx].split())
-        if text.lower() in seen:
-            continue
-        seen.add(text.lower())
+    for idx in picked:
         hit_i = owners[idx]
         if hit_i not in numbers:
             numbers[hit_i] = len(numbers) + 1
             citations.append(_citation(numbers[hit_i], hits[hit_i], q_sims[idx]))
-        parts.append(f"“{text}” [{numbers[hit_i]}]")
+        parts.append(f"“{texts[idx]}” [{numbers[hit_i]}]")
     body = "From the library (quoted passages): " + " ".join(parts)
     return Answer(question=question, answer=body, citations=citations, mode="extractive", evidence_score=evidence)
 

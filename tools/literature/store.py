@@ -5,11 +5,18 @@ Document-level metadata lives in a second Milvus collection rather than a JSON s
 server holds the whole library (nothing to keep in sync on the app's disk); its vector is the normalised
 mean of the document's chunk vectors (for "similar papers"). Keyword search is Milvus' own BM25 function over
 `content`; hybrid search fuses dense and BM25 ranks with Milvus' RRFRanker (it runs in Lite too).
+
+With a Milvus Lite file, dense search runs in this process by default: the chunk vectors and filter fields
+are loaded once (in the background, Milvus answers meanwhile) into a `dense.DenseSnapshot`, kept up to date
+by this store's writes, and reloaded when another store of this process wrote to the same file. Milvus Lite
+locks its file to one process, so no other process can change it behind our back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -18,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tools.literature.dense import FILTER_FIELDS, DenseRows, DenseSnapshot, VectorDtype
 from tools.literature.embedding import EMBEDDING_DIM
 from tools.literature.errors import StoreUnavailable
 from tools.literature.models import Chunk, DocumentMeta, SearchFilters, SearchHit
@@ -28,6 +36,12 @@ RRF_K = 60
 # At or below this many chunks, dense search is exhaustive (exact): IVF_FLAT probes every list, which costs
 # what FLAT costs (about 16 ms at 10k on the 2-core machine); above it, 16 of 128 lists (recall@10 1.0 at 50k).
 EXACT_SEARCH_MAX_CHUNKS = 10_000
+# Above this many chunks dense search goes to Milvus even for a Lite file; chosen by measurement in
+# benchmarks/literature_scale.py (benchmarks/results/literature.md): 0.75 GB of float32 vectors, a 5-minute
+# background load from Milvus Lite, and p50 under 100 ms on 2 cores; bigger libraries belong on a Milvus server.
+IN_PROCESS_MAX_CHUNKS = 500_000
+_LOAD_BATCH = 4096
+log = logging.getLogger(__name__)
 _HIT_FIELDS = [
     "id",
     "document_id",
@@ -88,9 +102,50 @@ def filter_expression(filters: SearchFilters | None) -> str:
     return " and ".join(parts)
 
 
+class _FileRegistry:
+    """Per Milvus Lite file in this process: a write generation (so that stores over the same file see each
+    other's writes) and how many stores have it open (the last close releases Milvus Lite's file lock)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation: dict[str, int] = {}
+        self.users: dict[str, int] = {}
+
+    def open(self, key: str) -> None:
+        with self.lock:
+            self.users[key] = self.users.get(key, 0) + 1
+
+    def close(self, key: str) -> bool:
+        """True when this was the last open store of the file."""
+        with self.lock:
+            self.users[key] = self.users.get(key, 1) - 1
+            if self.users[key] > 0:
+                return False
+            del self.users[key]
+            return True
+
+
+_files = _FileRegistry()
+
+
+def _release_lite_file(path: str) -> None:
+    """Stop the in-process Milvus Lite server of the file: closing the client alone keeps the file locked
+    until the process exits, so no other process (the web app after a CLI command) could open it."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # a Milvus server deployment may not install milvus-lite
+        return
+    server_manager_instance.release_server(path)
+
+
 class LiteratureStore:
     """A connection to the library's two collections. Close it (or use `with`): Milvus Lite runs a local
-    server process per open file."""
+    server per open file and locks the file until the last store over it closes.
+
+    `in_process_dense`: None (default) searches dense vectors in this process for a Milvus Lite file and in
+    Milvus for a server URI; True / False force it. Libraries over `in_process_max_chunks` chunks always use
+    Milvus. `vector_dtype="float16"` halves the snapshot's memory (recall@10 against float32 in the benchmark).
+    """
 
     def __init__(
         self,
@@ -100,6 +155,9 @@ class LiteratureStore:
         collection: str = CHUNKS,
         index_type: str = DEFAULT_INDEX,
         exact_search_max_chunks: int = EXACT_SEARCH_MAX_CHUNKS,
+        in_process_dense: bool | None = None,
+        in_process_max_chunks: int = IN_PROCESS_MAX_CHUNKS,
+        vector_dtype: VectorDtype = "float32",
     ) -> None:
         from pymilvus import MilvusClient
 
@@ -110,20 +168,49 @@ class LiteratureStore:
         if self.index_type not in _INDEX_PARAMS:
             raise ValueError(f"index_type must be one of {sorted(_INDEX_PARAMS)}")
         self.exact_search_max_chunks = exact_search_max_chunks
-        if "://" not in self.uri:
+        self.is_lite = "://" not in self.uri
+        # The key Milvus Lite itself uses for the file; for a server, the URI and collection.
+        self._file = os.path.abspath(Path(self.uri).expanduser()) if self.is_lite else self.uri
+        self._key = f"{self._file}#{self.chunks_name}"
+        self.in_process_dense = self.is_lite if in_process_dense is None else in_process_dense
+        self.in_process_max_chunks = in_process_max_chunks
+        self.vector_dtype: VectorDtype = vector_dtype
+        if self.is_lite:
             Path(self.uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
             self.client = MilvusClient(uri=self.uri, token=token or "")
         except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, OSError, ...
             raise StoreUnavailable(f"Cannot open the Milvus store at {self.uri}: {exc}") from exc
+        _files.open(self._file)
+        self._closed = False
         self._lock = threading.RLock()
         self._count: tuple[int, float] | None = None
-        self._ensure_collections()
+        # In-process dense search: the snapshot, the writes made since it was taken, the background loader.
+        self._dense: DenseSnapshot | None = None
+        self._dense_generation = -1  # the file generation the snapshot (with the pending changes) reflects
+        self._pending: list[tuple[str, Any]] = []  # ("add", DenseRows) or ("delete", document id)
+        self._loader: threading.Thread | None = None
+        self._too_large_at: int | None = None  # generation at which the library was found too large
+        self._stop = threading.Event()
+        try:
+            self._ensure_collections()
+        except Exception:
+            self.close()
+            raise
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the connection; the last store over a Milvus Lite file releases the file's lock."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._loader is not None:
+            self._loader.join()
         self.client.close()
+        if _files.close(self._file) and self.is_lite:
+            _release_lite_file(self.uri)
 
     def __enter__(self) -> LiteratureStore:
         return self
@@ -210,8 +297,12 @@ class LiteratureStore:
                     self.client.insert(self.chunks_name, rows[i : i + batch])
                 self.client.insert(self.documents_name, [self._document_row(meta, doc_vector, len(chunks))])
             except Exception:
+                self._note_write(None)
                 self.client.delete(self.chunks_name, filter=f"document_id == {_quote(meta.document_id)}")
                 raise
+            if rows:
+                vectors = np.asarray(chunk_vectors, dtype=np.float32).reshape(len(rows), -1)
+                self._note_write(("add", DenseRows.from_entities(rows, vectors)))
 
     @staticmethod
     def _chunk_row(meta: DocumentMeta, ch: Chunk, vec: np.ndarray) -> dict[str, Any]:
@@ -261,6 +352,89 @@ class LiteratureStore:
             self._count = None
             self.client.delete(self.documents_name, filter=f"document_id == {_quote(document_id)}")
             self.client.delete(self.chunks_name, filter=f"document_id == {_quote(document_id)}")
+            self._note_write(("delete", document_id))
+
+    # --- in-process dense search -------------------------------------------------------------------
+
+    def _note_write(self, change: tuple[str, Any] | None) -> None:
+        """Record a write: bump the file's generation; keep the change for the snapshot if it was current
+        (None: a change we cannot describe, the snapshot must be reloaded)."""
+        with _files.lock:
+            before = _files.generation.get(self._key, 0)
+            _files.generation[self._key] = before + 1
+        with self._lock:
+            if change is not None and self._dense is not None and self._dense_generation == before:
+                self._pending.append((change[0], change[1]))
+                self._dense_generation = before + 1
+            else:
+                self._dense, self._pending = None, []
+
+    def _generation(self) -> int:
+        with _files.lock:
+            return _files.generation.get(self._key, 0)
+
+    def dense_snapshot(self, wait: bool = False) -> DenseSnapshot | None:
+        """The current in-process snapshot, or None while it loads (then Milvus answers). Starts the
+        background load if needed; `wait=True` loads in the caller's thread (tests, warm-up at start)."""
+        if not self.in_process_dense or self._closed:
+            return None
+        with self._lock:
+            generation = self._generation()
+            if self._dense is not None and self._dense_generation == generation:
+                if self._pending:
+                    removed: set[str] = set()
+                    added: list[DenseRows] = []
+                    for kind, value in self._pending:
+                        if kind == "delete":
+                            removed.add(value)
+                            added = [a for a in added if value not in a.document_ids]
+                        else:
+                            added.append(value)
+                    self._dense = self._dense.with_changes(removed, added, generation)
+                    self._pending = []
+                    if len(self._dense) > self.in_process_max_chunks:
+                        self._dense, self._too_large_at = None, generation
+                return self._dense
+            if self._too_large_at == generation:
+                return None
+            if wait:
+                self._load(generation)
+                return self._dense if self._dense_generation == generation else None
+            if self._loader is None or not self._loader.is_alive():
+                self._loader = threading.Thread(
+                    target=self._load, args=(generation,), name="literature-dense-load", daemon=True
+                )
+                self._loader.start()
+            return None
+
+    def _load(self, generation: int) -> None:
+        """Read every chunk's vector and filter fields from Milvus into a new snapshot. Discarded if the
+        library changed meanwhile (the next search starts another load)."""
+        try:
+            if self.count_chunks() > self.in_process_max_chunks:
+                self._too_large_at = generation
+                return
+            parts = []
+            it = self.client.query_iterator(
+                self.chunks_name, batch_size=_LOAD_BATCH, filter="", output_fields=[*FILTER_FIELDS, "embedding"]
+            )
+            try:
+                while not self._stop.is_set():
+                    rows = it.next()
+                    if not rows:
+                        break
+                    parts.append(DenseRows.from_entities(rows))
+            finally:
+                it.close()
+            if self._stop.is_set():
+                return
+            snapshot = DenseSnapshot.build(parts, EMBEDDING_DIM, self.vector_dtype, generation)
+        except Exception:  # noqa: BLE001 - the snapshot is an accelerator: Milvus keeps answering without it
+            log.exception("loading the in-process dense index of %s failed", self.uri)
+            return
+        with self._lock:
+            if self._generation() == generation:
+                self._dense, self._dense_generation, self._pending = snapshot, generation, []
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -347,6 +521,26 @@ class LiteratureStore:
         return [self._hit(h["entity"] | {"id": h["id"]}, h["distance"]) for h in res[0]]
 
     def search_dense(self, vector: np.ndarray, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
+        """The k chunks most similar to the unit vector (cosine), best first. Exact and in this process
+        when the snapshot is ready; otherwise Milvus' index."""
+        snapshot = self.dense_snapshot()
+        if snapshot is not None:
+            return self._fetch_hits(snapshot.search(vector, k, filters))
+        return self._search_dense_milvus(vector, k, filters)
+
+    def _fetch_hits(self, ranked: list[tuple[str, float]]) -> list[SearchHit]:
+        """Hits for (chunk id, score) pairs in that order: one query by primary key for the texts."""
+        if not ranked:
+            return []
+        rows = self.client.query(
+            self.chunks_name, filter=f"id in {_quote_list(i for i, _ in ranked)}", output_fields=_HIT_FIELDS
+        )
+        by_id = {r["id"]: r for r in rows}
+        return [self._hit(by_id[i], score) for i, score in ranked if i in by_id]
+
+    def _search_dense_milvus(
+        self, vector: np.ndarray, k: int = 10, filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
         params = self._dense_params(k)
         res = self.client.search(
             self.chunks_name,

@@ -99,3 +99,28 @@ def test_passage_text_cannot_close_its_delimiter(retriever: Retriever) -> None:
     user = build_messages("q", [evil])[1]["content"]
 
     assert user.count("</passage>") == 1 and "<|im_start|>" not in user
+
+
+class FixedRetriever:
+    """Returns the same passages for every question (to test what the answer quotes from them)."""
+
+    def __init__(self, hits: list, embedder) -> None:
+        self.hits, self.embedder = hits, embedder
+
+    def search(self, query: str, k: int = 10, filters: Any = None) -> list:
+        return self.hits[:k]
+
+
+def test_offline_answer_does_not_quote_the_title_as_a_finding(retriever: Retriever) -> None:
+    title = "Copper zinc oxide catalysts for the hydrogenation of carbon dioxide to methanol at moderate pressure"
+    hit = retriever.search("zeolite membrane", k=1)[0].model_copy(
+        update={
+            "title": title,
+            "content": f"{title}\nCopper zinc oxide gave a methanol yield of 12% at 250 degrees Celsius.\n\n{title}",
+        }
+    )
+
+    result = answer("What methanol yield did copper zinc oxide give?", FixedRetriever([hit], retriever.embedder))
+
+    finding = "Copper zinc oxide gave a methanol yield of 12% at 250 degrees Celsius."
+    assert result.answer == f"From the library (quoted passages): “{finding}” [1]"
