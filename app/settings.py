@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     milvus_uri: str | None = Field(
         default=None, description="Milvus URI; default the Milvus Lite file <data_dir>/milvus.db."
     )
+    literature_in_process_search: bool | None = Field(
+        default=None,
+        description="Search the library's vectors inside the app process (fast); default: on for a Milvus Lite "
+        "file, off for a Milvus server.",
+    )
+    literature_in_process_max_chunks: int = Field(
+        default=500_000, ge=0, description="Largest library searched in-process (500k chunks take ~0.75 GB)."
+    )
     llm_base_url: str | None = Field(
         default=None,
         description="OpenAI-compatible base URL (gateway, vLLM, llama-server); unset = offline mode.",

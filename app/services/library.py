@@ -27,6 +27,7 @@ from tools.literature import (
     SearchFilters,
     SearchHit,
     StoreUnavailable,
+    default_embedder,
     ingest_demo,
     ingest_paths,
 )
@@ -49,10 +50,29 @@ def get_store(uri: str | None = None) -> LiteratureStore:
     with _stores_lock:
         if uri not in _stores:
             try:
-                _stores[uri] = LiteratureStore(uri)
+                settings = get_settings()
+                _stores[uri] = LiteratureStore(
+                    uri,
+                    in_process_dense=settings.literature_in_process_search,
+                    in_process_max_chunks=settings.literature_in_process_max_chunks,
+                )
             except StoreUnavailable as exc:
                 raise DatabaseUnavailable(str(exc)) from exc
         return _stores[uri]
+
+
+def preload() -> None:
+    """In the background: load the embedding model and start loading the library's in-process search matrix,
+    so that the first question of the day does not wait for them. Failures are left to the first real call."""
+
+    def run() -> None:
+        try:
+            _ = default_embedder().model
+            get_store().dense_snapshot()
+        except Exception:  # noqa: BLE001 - the search that needs them reports the failure
+            log.debug("library preload failed", exc_info=True)
+
+    threading.Thread(target=run, name="library-preload", daemon=True).start()
 
 
 def close_stores() -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 from app.db import migrate
 from app.db.models import Role
 from app.errors import ChemassistError
-from app.services import synthesis
+from app.services import library, synthesis
 from app.settings import PROJECT_ROOT
 from app.ui import auth, state
 
@@ -33,8 +33,10 @@ def _sidebar(account) -> None:  # type: ignore[no-untyped-def]
 
 @st.cache_resource(show_spinner=False)
 def _warm_up() -> bool:
-    """Once per app process: load the retrosynthesis planner in the background (seconds) before anyone asks."""
+    """Once per app process, in the background: the retrosynthesis planner, the embedding model and the library's
+    search matrix (seconds each), so that nobody's first question waits for them."""
     synthesis.preload()
+    library.preload()
     return True
 
 
