@@ -7,7 +7,8 @@ Two expansion models behind one small interface (``ExpansionModel.propose``):
   precedent. Needs no training.
 * ``ClassifierModel`` (tools.synthesis.classifier) is NeuralSym-style: a fingerprint -> template network.
 
-``CombinedModel`` merges both; benchmarks/synthesis_single_step.py measured which to use (see synthesis.md).
+``CombinedModel`` blends both. benchmarks/synthesis_single_step.py measured them on the validation split: the
+classifier alone is the planner's default (see benchmarks/results/synthesis.md).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class Suggestion:
         }
 
 
+# Canonical precursor set -> (score, template id, precedent rows): what a model ranks, before any top-k cut.
+Scored = dict[str, tuple[float, int, list[int]]]
+
+
 class ExpansionModel(Protocol):
     """What the search needs from a single-step model."""
 
@@ -89,6 +94,9 @@ def _suggestion(
     )
 
 
+COMBINED_WEIGHT = 0.1  # the best top-1 on the validation split (top-5 and top-10 fall a little; see synthesis.md)
+
+
 class SimilarityModel:
     """RetroSim: apply the templates of the most similar training products; score = sim(product) x sim(reactants)."""
 
@@ -115,7 +123,7 @@ class SimilarityModel:
             self._reactant_fps[row] = fps
         return self._reactant_fps[row]
 
-    def scored_outcomes(self, product: str) -> dict[str, tuple[float, int, list[int]]]:
+    def scored_outcomes(self, product: str) -> Scored:
         """Canonical precursor set -> (score, template id, precedent rows), before any top-k cut."""
         target = canonical_or_raise(product)
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fingerprint(target), self.product_fps))
@@ -123,7 +131,7 @@ class SimilarityModel:
         template_ids = self.library.reaction_template_ids
         prepared = rdchiralReactants(target)
         outcomes_by_template: dict[int, list[str]] = {}
-        best: dict[str, tuple[float, int, list[int]]] = {}
+        best: Scored = {}
         for row in neighbours:
             tid = int(template_ids[row])
             if tid < 0:
@@ -151,12 +159,25 @@ class SimilarityModel:
         return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]
 
 
+def combine(similarity: Scored, classifier: Scored, weight: float) -> Scored:
+    """Union of two models' outcomes, score = weight x similarity score + (1 - weight) x classifier score; template
+    and precedents from the similarity model where it has the outcome (its precedents are the nearest products)."""
+    merged: Scored = {}
+    for smi in similarity.keys() | classifier.keys():
+        s, c = similarity.get(smi), classifier.get(smi)
+        score = weight * (s[0] if s else 0.0) + (1 - weight) * (c[0] if c else 0.0)
+        tid, rows = (s[1], s[2]) if s else (c[1], c[2])  # type: ignore[index]
+        merged[smi] = (score, tid, rows)
+    return merged
+
+
 class CombinedModel:
-    """Outcomes of both models, score = w x similarity score + (1 - w) x classifier probability."""
+    """Outcomes of both models, score = w x similarity score + (1 - w) x classifier probability (w chosen on the
+    validation split by benchmarks/synthesis_single_step.py)."""
 
     name = "combined"
 
-    def __init__(self, similarity: SimilarityModel, classifier: Any, weight: float = 0.5):
+    def __init__(self, similarity: SimilarityModel, classifier: Any, weight: float = COMBINED_WEIGHT):
         self.similarity = similarity
         self.classifier = classifier
         self.library = similarity.library
@@ -165,16 +186,14 @@ class CombinedModel:
     def warm_up(self) -> None:
         self.similarity.warm_up()
 
+    def scored_outcomes(self, product: str, top_k: int = 10) -> Scored:
+        target = canonical_or_raise(product)
+        return combine(
+            self.similarity.scored_outcomes(target), self.classifier.scored_outcomes(target, top_k), self.weight
+        )
+
     def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
         _check_top_k(top_k)
         target = canonical_or_raise(product)
-        sim = self.similarity.scored_outcomes(target)
-        clf = self.classifier.scored_outcomes(target, top_k)
-        merged: dict[str, tuple[float, int, list[int]]] = {}
-        for smi in sim.keys() | clf.keys():
-            s, c = sim.get(smi), clf.get(smi)
-            score = self.weight * (s[0] if s else 0.0) + (1 - self.weight) * (c[0] if c else 0.0)
-            tid, rows = (s[1], s[2]) if s else (c[1], c[2])  # type: ignore[index]
-            merged[smi] = (score, tid, rows)
-        ranked = sorted(merged.items(), key=lambda kv: -kv[1][0])[:top_k]
+        ranked = sorted(self.scored_outcomes(target, top_k).items(), key=lambda kv: -kv[1][0])[:top_k]
         return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]

@@ -39,12 +39,11 @@ def solved() -> service.SearchResult:
 
 
 def test_a_solved_route_ends_in_stock_with_each_leaf_source(solved: service.SearchResult) -> None:
-    route = solved.routes[0].to_dict()
-    assert solved.solved and route["n_steps"] == 1
-    assert {(leaf["smiles"], leaf["source"]) for leaf in route["leaves"]} == {
-        ("BrCc1ccccc1", "uspto50k"),
-        ("CC(=O)Nc1ccc(O)cc1", "uspto50k"),
-    }
+    routes = [route.to_dict() for route in solved.routes]
+    assert solved.solved and routes[0]["n_steps"] == 1
+    assert all(leaf["in_stock"] and leaf["source"] for route in routes for leaf in route["leaves"])
+    williamson = {("BrCc1ccccc1", "uspto50k"), ("CC(=O)Nc1ccc(O)cc1", "uspto50k")}  # among the alternatives
+    assert williamson in [{(leaf["smiles"], leaf["source"]) for leaf in route["leaves"]} for route in routes]
 
 
 def test_a_name_is_resolved_and_a_target_in_stock_says_so() -> None:
