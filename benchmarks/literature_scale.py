@@ -1,7 +1,8 @@
-"""Dense search at 10k-500k chunks on a real LiteratureStore (Milvus Lite file, synthetic vectors and text):
-the in-process exact path (numpy snapshot + one Milvus query for the hits' text) against Milvus Lite with the
+"""Search at 10k-500k chunks on a real LiteratureStore (Milvus Lite file, synthetic vectors and text): the
+in-process exact dense path (numpy snapshot + one Milvus query for the hits' text) against Milvus Lite with the
 chosen index (IVF_FLAT) and against raw numpy exact search on the same matrix, all in one run; plus the
-float16 snapshot, a filtered search, and the BM25 (keyword) and hybrid legs, which stay in Milvus.
+float16 snapshot, a filtered search, and keyword (BM25) and hybrid (dense + BM25, RRF) search in process
+(the snapshot's BM25 index, the default path) and in Milvus, with the overlap of their top 10.
 
     .venv/bin/python benchmarks/literature_scale.py [--sizes 10000,100000] [--queries 100] [--out scale]
 """
@@ -21,6 +22,7 @@ import numpy as np
 from literature_report import MACHINE, RESULTS, write_markdown
 
 from tools.literature import Chunk, DocumentMeta, LiteratureStore, SearchFilters
+from tools.literature.bm25 import BM25Index
 
 DIM = 384
 PER_DOC = 10
@@ -43,14 +45,16 @@ def clustered(n: int, centers: np.ndarray, rng: np.random.Generator) -> np.ndarr
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def build_library(store: LiteratureStore, n: int, rng: np.random.Generator, centers: np.ndarray) -> np.ndarray:
+def build_library(
+    store: LiteratureStore, n: int, rng: np.random.Generator, centers: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
     """n chunks in n / 10 documents with Zipf-distributed words (so BM25 has realistic postings); rows go
     in through the store's own row builder, in batches, without the per-document delete of add_document."""
     vocab = [f"w{i}" for i in range(VOCAB)]
     p = 1 / np.arange(1, VOCAB + 1)
     p /= p.sum()
     vectors = clustered(n, centers, rng)
-    rows = []
+    rows, texts = [], []
     for d in range(n // PER_DOC):
         meta = DocumentMeta(
             document_id=f"doc{d}",
@@ -64,6 +68,7 @@ def build_library(store: LiteratureStore, n: int, rng: np.random.Generator, cent
         words = rng.choice(VOCAB, size=(PER_DOC, WORDS_PER_CHUNK), p=p)
         for i in range(PER_DOC):
             text = " ".join(vocab[j] for j in words[i])
+            texts.append(text)
             chunk = Chunk(
                 chunk_id=f"doc{d}#{i}", document_id=meta.document_id, page=1, char_start=0, char_end=0, text=text
             )
@@ -74,7 +79,7 @@ def build_library(store: LiteratureStore, n: int, rng: np.random.Generator, cent
     if rows:
         store.client.insert(store.chunks_name, rows)
     store.client.flush(store.chunks_name)
-    return vectors
+    return vectors, texts
 
 
 def vocab_queries(n: int, rng: np.random.Generator) -> list[str]:
@@ -82,7 +87,9 @@ def vocab_queries(n: int, rng: np.random.Generator) -> list[str]:
     return [" ".join(f"w{j}" for j in rng.integers(50, 2000, size=3)) for _ in range(n)]
 
 
-def interleaved(runs: dict, pairs: list[tuple[str, np.ndarray]], warmup: int = 3) -> dict[str, dict]:
+def interleaved(
+    runs: dict, pairs: list[tuple[str, np.ndarray]], warmup: int = 3
+) -> tuple[dict[str, dict], dict[str, list]]:
     """Every method on every query, in an order that rotates per query, so that load spikes on the shared
     machine hit all methods alike. Vector methods get the vector, keyword methods the (text, vector) pair."""
     names = list(runs)
@@ -103,11 +110,22 @@ def interleaved(runs: dict, pairs: list[tuple[str, np.ndarray]], warmup: int = 3
         truth = runs[name][1]
         if truth is not None and name != BASELINE:
             methods[name]["recall@10"] = recall(got[name], truth)
-    return methods
+    return methods, got
 
 
 def recall(results: list[list[str]], truth: list[list[str]]) -> float:
     return float(np.mean([len(set(r) & set(t)) / len(t) for r, t in zip(results, truth, strict=True)]))
+
+
+def overlap(ours: list[list[str]], theirs: list[list[str]]) -> float:
+    """Mean share of common ids in two top-k lists (1.0 where both are empty)."""
+    shares = [len(set(a) & set(b)) / max(len(a), len(b)) if a or b else 1.0 for a, b in zip(ours, theirs, strict=True)]
+    return float(np.mean(shares))
+
+
+def _same_scores(ours: list[tuple[str, float]], theirs: list[tuple[str, float]]) -> bool:
+    a, b = [s for _, s in ours], [s for _, s in theirs]
+    return len(a) == len(b) and bool(np.allclose(a, b, rtol=1e-4, atol=1e-6))
 
 
 def measure(n: int, n_queries: int, tmp: Path, keyword: bool) -> dict:
@@ -116,7 +134,7 @@ def measure(n: int, n_queries: int, tmp: Path, keyword: bool) -> dict:
     row = {"n": n, "load_avg_1min_start": load(), "time_start": datetime.now().isoformat(timespec="seconds")}
     store = LiteratureStore(tmp / f"scale_{n}.db", in_process_max_chunks=10**7)  # measure past the threshold
     t0 = time.perf_counter()
-    vectors = build_library(store, n, rng, centers)
+    vectors, texts = build_library(store, n, rng, centers)
     row["build_library_s"] = time.perf_counter() - t0
     ids = np.asarray([f"doc{i // PER_DOC}#{i % PER_DOC}" for i in range(n)], dtype=object)
     queries = clustered(n_queries, centers, rng)
@@ -132,6 +150,11 @@ def measure(n: int, n_queries: int, tmp: Path, keyword: bool) -> dict:
     snapshot = store.dense_snapshot(wait=True)
     row["snapshot_load_s"] = time.perf_counter() - t0
     row["snapshot_mb"] = snapshot.nbytes / 2**20
+    row["snapshot_bm25_mb"] = snapshot.keywords.nbytes / 2**20
+    row["snapshot_bm25_terms"] = len(snapshot.keywords.vocabulary)
+    t0 = time.perf_counter()
+    BM25Index.empty().with_changes(slice(None), [texts])
+    row["bm25_index_build_s"] = time.perf_counter() - t0  # part of snapshot_load_s (besides reading the texts)
     everything = SearchFilters(include_private=True)  # no filter at all, like the baseline
 
     def ours(q):
@@ -172,13 +195,46 @@ def measure(n: int, n_queries: int, tmp: Path, keyword: bool) -> dict:
         "in-process exact with filters (year >= 2005, viewer alice)": (ours_filtered, truth_filtered),
     }
     pairs = list(zip(vocab_queries(n_queries, rng), queries, strict=True))
+
+    def ids_of(hits: list, sign: float = 1.0) -> list[tuple[str, float]]:
+        return [(h.chunk_id, sign * h.score) for h in hits]  # Milvus' BM25 distance is the negated score
+
+    runs["in-process BM25 keyword (3-word queries; our path)"] = (lambda p: ids_of(store.search_keyword(p[0], k)), None)
+    runs["in-process hybrid (exact dense + BM25, RRF, 50 candidates each; our default path)"] = (
+        lambda p: ids_of(store.search_hybrid(p[0], p[1], k)),
+        None,
+    )
+    runs["in-process hybrid, ranking only (snapshot.search_hybrid, no hit text)"] = (
+        lambda p: snapshot.search_hybrid(p[0], p[1], k, None, 50, 60),
+        None,
+    )
     if keyword:
-        runs["Milvus BM25 keyword (3-word queries)"] = (lambda p: store.search_keyword(p[0], k), None)
-        runs["Milvus hybrid (dense IVF_FLAT + BM25, RRF, 50 candidates each)"] = (
-            lambda p: store.search_hybrid(p[0], p[1], k),
+        runs["Milvus BM25 keyword (3-word queries)"] = (
+            lambda p: ids_of(store._search_keyword_milvus(p[0], k), -1.0),
             None,
         )
-    methods = interleaved(runs, pairs)
+        runs["Milvus hybrid (dense IVF_FLAT + BM25, RRF, 50 candidates each)"] = (
+            lambda p: ids_of(store._search_hybrid_milvus(p[0], p[1], k)),
+            None,
+        )
+    methods, got = interleaved(runs, pairs)
+    if keyword:
+        for ours_name, theirs in (
+            ("in-process BM25 keyword (3-word queries; our path)", "Milvus BM25 keyword (3-word queries)"),
+            (
+                "in-process hybrid (exact dense + BM25, RRF, 50 candidates each; our default path)",
+                "Milvus hybrid (dense IVF_FLAT + BM25, RRF, 50 candidates each)",
+            ),
+        ):
+            ours_got, theirs_got = got[ours_name], got[theirs]
+            methods[ours_name]["top10_overlap_with_milvus"] = overlap(
+                [[i for i, _ in r] for r in ours_got], [[i for i, _ in r] for r in theirs_got]
+            )
+            # Synthetic chunks all have 60 words, so many BM25 scores tie and either side may pick any of the
+            # tied ids; the scores of the top 10 show whether the ranking agrees up to ties.
+            methods[ours_name]["top10_scores_equal_to_milvus"] = float(
+                np.mean([_same_scores(a, b) for a, b in zip(ours_got, theirs_got, strict=True)])
+            )
     row["filtered_share_of_chunks"] = float(allowed.mean())
     store.close()
     row["methods"] = methods

@@ -1,4 +1,4 @@
-"""The lab's literature library: ingest papers, search them (dense + BM25 on Milvus), answer with citations.
+"""The lab's literature library: ingest papers, search them (dense + BM25), answer with citations.
 
 from tools.literature import LiteratureStore, Retriever, ingest_paths, answer
 with LiteratureStore("var/milvus.db") as store:

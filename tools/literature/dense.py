@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tools.literature.bm25 import BM25Index
 from tools.literature.models import SearchFilters
 
 VectorDtype = Literal["float32", "float16"]
@@ -73,10 +74,11 @@ class DenseRows:
     tags: list[tuple[str, ...]]
     visibility: list[str]
     owners: list[str]
+    texts: list[str] | None = None  # chunk contents, for the BM25 index (None: no keyword search over them)
 
     @classmethod
     def from_entities(cls, rows: Sequence[Mapping[str, Any]], vectors: np.ndarray | None = None) -> DenseRows:
-        """From Milvus rows (dicts with FILTER_FIELDS and, unless `vectors` is given, 'embedding')."""
+        """From Milvus rows (dicts with FILTER_FIELDS, 'content' and, unless `vectors` is given, 'embedding')."""
         if vectors is None:
             vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32).reshape(len(rows), -1)
         return cls(
@@ -88,6 +90,7 @@ class DenseRows:
             tags=[tuple(r["tags"] or ()) for r in rows],
             visibility=[r["visibility"] for r in rows],
             owners=[r["owner"] for r in rows],
+            texts=[r.get("content") or "" for r in rows],
         )
 
 
@@ -100,13 +103,14 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DenseSnapshot:
-    """Every chunk's unit vector (rows of `matrix`) and its filter fields as factor codes."""
+    """Every chunk's unit vector (rows of `matrix`), its filter fields as factor codes and its BM25 terms."""
 
     matrix: np.ndarray
     ids: np.ndarray  # object array of chunk ids
     year: np.ndarray
     columns: Mapping[str, tuple[_Factor, np.ndarray]]
     generation: int = 0
+    keywords: BM25Index = field(default_factory=BM25Index.empty)
 
     @classmethod
     def empty(cls, dim: int, dtype: VectorDtype = "float32", generation: int = 0) -> DenseSnapshot:
@@ -124,7 +128,8 @@ class DenseSnapshot:
 
     @property
     def nbytes(self) -> int:
-        return int(self.matrix.nbytes + self.year.nbytes + sum(c.nbytes for _, c in self.columns.values()))
+        filters = self.year.nbytes + sum(c.nbytes for _, c in self.columns.values())
+        return int(self.matrix.nbytes + filters + self.keywords.nbytes)
 
     def with_changes(self, removed: Iterable[str], added: Sequence[DenseRows], generation: int) -> DenseSnapshot:
         """A new snapshot without the chunks of the `removed` documents and with the `added` rows."""
@@ -135,7 +140,7 @@ class DenseSnapshot:
             gone = [doc_factor.index[d] for d in removed if d in doc_factor.index]
             keep = ~np.isin(doc_codes, gone) if gone else slice(None)
         if not added and isinstance(keep, slice):
-            return DenseSnapshot(self.matrix, self.ids, self.year, self.columns, generation)
+            return DenseSnapshot(self.matrix, self.ids, self.year, self.columns, generation, self.keywords)
         new_columns = {}
         for name, attr in _FACTORS.items():
             factor, codes = self.columns[name]
@@ -147,7 +152,8 @@ class DenseSnapshot:
         matrix = np.concatenate([self.matrix[keep], *(_unit(p.vectors).astype(self.matrix.dtype) for p in added)])
         ids = np.concatenate([self.ids[keep], *(np.asarray(p.ids, dtype=object) for p in added)])
         year = np.concatenate([self.year[keep], *(np.asarray(p.years, dtype=np.int64) for p in added)])
-        return DenseSnapshot(matrix, ids, year, new_columns, generation)
+        keywords = self.keywords.with_changes(keep, [p.texts or [""] * len(p.ids) for p in added])
+        return DenseSnapshot(matrix, ids, year, new_columns, generation, keywords)
 
     # --- search ------------------------------------------------------------------------------------
 
@@ -184,12 +190,43 @@ class DenseSnapshot:
         """The k best (chunk id, cosine) pairs, best first; exact (every allowed row is scored)."""
         if k <= 0 or not len(self):
             return []
-        query = _unit(vector).astype(np.float32)
-        half = self.matrix.dtype == np.float16
-        scores = _matvec_half(self.matrix, query) if half else self.matrix @ query
+        return self._top(self._cosines(vector), self.mask(filters), k)
+
+    def search_keyword(self, text: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        """The k best (chunk id, BM25 score) pairs, best first, among rows sharing a term with the text."""
+        if k <= 0 or not len(self):
+            return []
         mask = self.mask(filters)
+        scores = self.keywords.scores(text, mask)
+        return self._top(scores, mask & (scores > 0), k)
+
+    def search_hybrid(
+        self, text: str, vector: np.ndarray, k: int, filters: SearchFilters | None, candidates: int, rrf_k: int
+    ) -> list[tuple[str, float]]:
+        """Milvus' hybrid search with RRFRanker(rrf_k), here: the best `candidates` of each leg (dense cosine,
+        BM25), each chunk scored sum 1 / (rrf_k + rank) with ranks from 1, the k best of the union."""
+        if k <= 0 or not len(self):
+            return []
+        mask = self.mask(filters)
+        bm25 = self.keywords.scores(text, mask)
+        fused: dict[str, float] = {}
+        for ranked in (
+            self._top(self._cosines(vector), mask, candidates),
+            self._top(bm25, mask & (bm25 > 0), candidates),
+        ):
+            for rank, (chunk_id, _) in enumerate(ranked, start=1):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))  # ties: smaller id first, as Milvus
+        return best[:k]
+
+    def _cosines(self, vector: np.ndarray) -> np.ndarray:
+        query = _unit(vector).astype(np.float32)
+        return _matvec_half(self.matrix, query) if self.matrix.dtype == np.float16 else self.matrix @ query
+
+    def _top(self, scores: np.ndarray, mask: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The k best allowed rows as (chunk id, score), best first."""
         k = min(k, int(mask.sum()))
-        if k == 0:
+        if k <= 0:
             return []
         scores = np.where(mask, scores, -np.inf)
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))

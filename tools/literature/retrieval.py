@@ -1,4 +1,5 @@
-"""Retrieval over the store: dense (MiniLM cosine), keyword (Milvus BM25) or hybrid (both, fused by RRF)."""
+"""Retrieval over the store: dense (MiniLM cosine), keyword (BM25) or hybrid (both, fused by RRF); in this
+process for a Milvus Lite library once its snapshot is loaded, in Milvus otherwise (see store.py)."""
 
 from __future__ import annotations
 

@@ -6,10 +6,12 @@ server holds the whole library (nothing to keep in sync on the app's disk); its 
 mean of the document's chunk vectors (for "similar papers"). Keyword search is Milvus' own BM25 function over
 `content`; hybrid search fuses dense and BM25 ranks with Milvus' RRFRanker (it runs in Lite too).
 
-With a Milvus Lite file, dense search runs in this process by default: the chunk vectors and filter fields
-are loaded once (in the background, Milvus answers meanwhile) into a `dense.DenseSnapshot`, kept up to date
-by this store's writes, and reloaded when another store of this process wrote to the same file. Milvus Lite
-locks its file to one process, so no other process can change it behind our back.
+With a Milvus Lite file, search runs in this process by default: the chunk vectors, filter fields and a BM25
+index of the texts are loaded once (in the background, Milvus answers meanwhile) into a `dense.DenseSnapshot`,
+kept up to date by this store's writes, and reloaded when another store of this process wrote to the same
+file. Dense, keyword and hybrid search then rank in numpy (hybrid with the same legs, candidate counts and RRF
+as Milvus' hybrid search, see `bm25.py`) and fetch the hits' text from Milvus by id. Milvus Lite locks its file
+to one process, so no other process can change it behind our back.
 """
 
 from __future__ import annotations
@@ -142,9 +144,10 @@ class LiteratureStore:
     """A connection to the library's two collections. Close it (or use `with`): Milvus Lite runs a local
     server per open file and locks the file until the last store over it closes.
 
-    `in_process_dense`: None (default) searches dense vectors in this process for a Milvus Lite file and in
-    Milvus for a server URI; True / False force it. Libraries over `in_process_max_chunks` chunks always use
-    Milvus. `vector_dtype="float16"` halves the snapshot's memory (recall@10 against float32 in the benchmark).
+    `in_process_dense`: None (default) runs dense, keyword and hybrid search in this process for a Milvus Lite
+    file and in Milvus for a server URI; True / False force it. Libraries over `in_process_max_chunks` chunks
+    always use Milvus. `vector_dtype="float16"` halves the snapshot's vector memory (recall@10 against float32
+    in the benchmark).
     """
 
     def __init__(
@@ -416,7 +419,10 @@ class LiteratureStore:
                 return
             parts = []
             it = self.client.query_iterator(
-                self.chunks_name, batch_size=_LOAD_BATCH, filter="", output_fields=[*FILTER_FIELDS, "embedding"]
+                self.chunks_name,
+                batch_size=_LOAD_BATCH,
+                filter="",
+                output_fields=[*FILTER_FIELDS, "content", "embedding"],
             )
             try:
                 while not self._stop.is_set():
@@ -554,6 +560,14 @@ class LiteratureStore:
         return self._results(res)
 
     def search_keyword(self, text: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
+        """The k chunks with the best BM25 score for the text; in this process when the snapshot is ready.
+        Scores: the BM25 score there, Milvus' distance (the negated score) otherwise; the order is the same."""
+        snapshot = self.dense_snapshot()
+        if snapshot is not None:
+            return self._fetch_hits(snapshot.search_keyword(text, k, filters))
+        return self._search_keyword_milvus(text, k, filters)
+
+    def _search_keyword_milvus(self, text: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
         res = self.client.search(
             self.chunks_name,
             data=[text],
@@ -573,7 +587,21 @@ class LiteratureStore:
         filters: SearchFilters | None = None,
         candidates: int = 50,
     ) -> list[SearchHit]:
-        """Dense and BM25 candidates fused by reciprocal rank (score = sum 1 / (60 + rank))."""
+        """Dense and BM25 candidates fused by reciprocal rank (score = sum 1 / (60 + rank)). In this process
+        (exact dense leg, same BM25 and fusion) when the snapshot is ready; otherwise Milvus' hybrid search."""
+        snapshot = self.dense_snapshot()
+        if snapshot is not None:
+            return self._fetch_hits(snapshot.search_hybrid(text, vector, k, filters, max(candidates, k), RRF_K))
+        return self._search_hybrid_milvus(text, vector, k, filters, candidates)
+
+    def _search_hybrid_milvus(
+        self,
+        text: str,
+        vector: np.ndarray,
+        k: int = 10,
+        filters: SearchFilters | None = None,
+        candidates: int = 50,
+    ) -> list[SearchHit]:
         from pymilvus import AnnSearchRequest, RRFRanker
 
         expr = filter_expression(filters)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from tools.literature import SearchFilters
 from tools.literature.dense import DenseRows, DenseSnapshot, like_pattern
@@ -67,3 +70,19 @@ def test_like_pattern_follows_sql_wildcards() -> None:
     pattern = like_pattern("%Chem_Rxiv%")
 
     assert [bool(pattern.fullmatch(s)) for s in ("ChemRxiv", "Chem-Rxiv 2025", "chemrxiv")] == [False, True, False]
+
+
+def test_hybrid_fuses_dense_and_keyword_ranks_like_milvus_rrf() -> None:
+    snap = DenseSnapshot.build(
+        [
+            rows("a", [[1, 0, 0]]),
+            dataclasses.replace(rows("b", [[0, 1, 0]]), texts=["Cs2AgF4 magnetic order"]),
+            dataclasses.replace(rows("c", [[0.7, 0.7, 0]]), texts=["magnetic order"]),
+        ],
+        dim=3,
+    )
+
+    fused = snap.search_hybrid("Cs2AgF4", np.array([1.0, 0, 0]), k=3, filters=None, candidates=50, rrf_k=60)
+
+    # dense ranks a, c, b; BM25 finds only b: b = 1/63 + 1/61 beats a = 1/61, then c = 1/62.
+    assert fused == [("b#0", pytest.approx(1 / 63 + 1 / 61)), ("a#0", 1 / 61), ("c#0", 1 / 62)]
