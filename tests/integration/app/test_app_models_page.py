@@ -61,9 +61,9 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
         assert not at.exception
         assert any(s.value.startswith("Starting fake-chat") for s in at.success)
         deadline = time.monotonic() + 60  # the supervisor process starts, then the server it supervises
-        while [r["health"] for r in serving.status(state_dir)] != ["ok"] and time.monotonic() < deadline:
+        while [r["status"] for r in serving.status(state_dir)] != ["healthy"] and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert serving.status(state_dir)[0]["status"] == "healthy"
+        assert [(r["status"], r["health"]) for r in serving.status(state_dir)] == [("healthy", "ok")]
         at.run()
         assert at.selectbox(key="models_start_pick").options == []  # running: nothing left to start
         at.button(key="stop_fake-chat").click().run()

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -92,8 +93,8 @@ def test_64_concurrent_streams_all_arrive_whole(fake_backend):
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64), timeout=30) as client:
             return await asyncio.gather(*(one(client, base, i) for i in range(64)))
 
-    with gateway(url) as gw:
-        texts = asyncio.run(run(gw.url))
+    with gateway(url) as gw, ThreadPoolExecutor(1) as pool:  # a fresh thread: no event loop of another test
+        texts = pool.submit(asyncio.run, run(gw.url)).result()
     assert texts == [f"echo: molecule {i}" for i in range(64)]
 
 
