@@ -16,9 +16,10 @@ synthesis.preload()  # the first search after a restart would otherwise wait for
 
 st.title("Synthesis planning")
 st.caption(
-    "Template-based retrosynthesis (RetroSim-style single-step model on 10,198 rdchiral templates from USPTO-50k, "
-    "best-first multi-step search) down to building blocks in stock. Targets are screened for controlled and "
-    "highly hazardous substances first."
+    "Template-based retrosynthesis down to building blocks in stock: a template classifier ranks 10,198 rdchiral "
+    "templates from USPTO-50k (46.9% top-1, 83.6% top-10 exact match on its test set), rdchiral applies them, and "
+    "a best-first search combines the steps. Targets are screened for controlled and highly hazardous substances "
+    "first."
 )
 
 # --- target ---------------------------------------------------------------------------------------------------
