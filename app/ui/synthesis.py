@@ -125,7 +125,8 @@ def forward_steps(route: dict[str, Any]) -> list[dict[str, Any]]:
 def _class_label(step: dict[str, Any]) -> str:
     if step.get("reaction_class"):
         return f"class {step['reaction_class']}: {step.get('reaction_class_name') or 'unnamed'}"
-    return "reaction class unknown"
+    # USPTO-50k records classes for its validation and test reactions only; templates seen only in training have none.
+    return "reaction class not recorded for this template"
 
 
 def stock_badge(leaf: dict[str, Any]) -> str:
@@ -148,7 +149,7 @@ def summary_table(data: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for i, r in enumerate(data.get("routes", []), 1):
         leaves = r.get("leaves") or []
-        classes = sorted({s.get("reaction_class_name") or "unknown" for s in r.get("steps", [])})
+        classes = sorted({s.get("reaction_class_name") or "not recorded" for s in r.get("steps", [])})
         rows.append(
             {
                 "route": i,
@@ -201,7 +202,7 @@ def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = Tru
                     {
                         "precursors": ".".join(o["reactants"]),
                         "score": o["score"],
-                        "reaction class": o.get("reaction_class_name") or "unknown",
+                        "reaction class": o.get("reaction_class_name") or "not recorded",
                         "template": o["template_id"],
                         "in this route": ".".join(o["reactants"]) == chosen,
                     }
