@@ -25,8 +25,6 @@ from app.db.models import (
     SessionShare,
     User,
     Visibility,
-    Workshop,
-    WorkshopParticipant,
     WorkshopSessionShare,
     utcnow,
 )
@@ -173,17 +171,14 @@ def list_sessions(
 ) -> list[SessionInfo]:
     """Sessions the actor owns or that are shared with them (directly or with a workshop group they belong to),
     newest first; `query` matches titles and messages."""
+    from app.services import workshops  # imported here: workshops builds on this module
+
     with session_scope() as db:
-        my_workshops = (
-            select(WorkshopParticipant.workshop_id)
-            .where(WorkshopParticipant.user_id == actor.id)
-            .union(select(Workshop.id).where(Workshop.instructor_id == actor.id))
-        )
         shared_to_me = or_(
             exists().where(SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id),
             exists().where(
                 WorkshopSessionShare.session_id == ResearchSession.id,
-                WorkshopSessionShare.workshop_id.in_(my_workshops),
+                WorkshopSessionShare.workshop_id.in_(workshops.group_workshop_ids(actor.id)),
             ),
         )
         mine = ResearchSession.owner_id == actor.id

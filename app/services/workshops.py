@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CompoundSelect, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -523,17 +523,25 @@ def can_read_session(db: Session, user_id: int, session_id: int) -> bool:
     )
     if as_instructor:
         return True
-    member_of = select(WorkshopParticipant.workshop_id).where(WorkshopParticipant.user_id == user_id)
     return (
         db.scalar(
             select(WorkshopSessionShare.id)
             .where(
                 WorkshopSessionShare.session_id == session_id,
-                or_(WorkshopSessionShare.workshop_id.in_(member_of), WorkshopSessionShare.workshop_id.in_(runs)),
+                WorkshopSessionShare.workshop_id.in_(group_workshop_ids(user_id)),
             )
             .limit(1)
         )
         is not None
+    )
+
+
+def group_workshop_ids(user_id: int) -> CompoundSelect:
+    """The workshops whose group shares reach the user: those they joined and those they run."""
+    return (
+        select(WorkshopParticipant.workshop_id)
+        .where(WorkshopParticipant.user_id == user_id)
+        .union(select(Workshop.id).where(Workshop.instructor_id == user_id))
     )
 
 
