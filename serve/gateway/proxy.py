@@ -190,7 +190,7 @@ class Proxy:
                     last_error = f"{backend.name} answered {conn.status}"
                     continue
                 if not (stream and conn.status == 200):
-                    content = await _read_all(conn)
+                    content = await conn.read_body()
             except UpstreamError as exc:
                 metrics.backend_errors.labels(backend.name, exc.kind).inc()
                 last_error = f"{backend.name} {_describe(exc)}"
@@ -257,16 +257,6 @@ class Proxy:
                 watcher.cancel()
             if not conn.complete:
                 conn.abort()
-
-
-async def _read_all(conn: Connection) -> bytes:
-    try:
-        while not conn.complete:
-            await conn.wait()
-    except BaseException:
-        conn.abort()
-        raise
-    return conn.take()
 
 
 def _describe(exc: UpstreamError) -> str:

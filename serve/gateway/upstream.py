@@ -141,6 +141,23 @@ class Connection(asyncio.Protocol):
         if self.error is not None:
             raise self.error
 
+    async def read_headers(self) -> None:
+        """Until the reply's status and headers are in; a failure or cancellation closes the connection."""
+        await self._wait_until(lambda: self.headers_done)
+
+    async def read_body(self) -> bytes:
+        """The rest of the reply's body, once all of it is in; a failure or cancellation closes the connection."""
+        await self._wait_until(lambda: self.complete)
+        return self.take()
+
+    async def _wait_until(self, done: Callable[[], bool]) -> None:
+        try:
+            while not done():
+                await self.wait()
+        except BaseException:
+            self.abort()
+            raise
+
     def abort(self) -> None:
         self.closed = True
         self._disarm()
@@ -224,7 +241,7 @@ class Upstream:
                 continue
             conn.send_request(head, body, timeout)
             try:
-                await self._headers(conn)
+                await conn.read_headers()
                 return conn
             except UpstreamError as exc:
                 # A kept-alive connection the backend closed just now fails before any reply byte: try a
@@ -233,17 +250,8 @@ class Upstream:
                     raise
         conn = await self._connect()
         conn.send_request(head, body, timeout)
-        await self._headers(conn)
+        await conn.read_headers()
         return conn
-
-    @staticmethod
-    async def _headers(conn: Connection) -> None:
-        try:
-            while not conn.headers_done:
-                await conn.wait()
-        except BaseException:
-            conn.abort()
-            raise
 
     def release(self, conn: Connection) -> None:
         """Give a connection back after its reply was read in full; anything else is closed."""
