@@ -211,18 +211,26 @@ with tab_status:
             "tab)."
         )
     else:
-        busy = any(r["status"] in ("starting", "restarting", "stopping") for r in rows)
+        changing = ("starting", "restarting", "stopping")
 
-        @st.fragment(run_every=2 if busy else None)
-        def _status_table() -> None:
-            live = serving.status(state_dir)
+        def _status_table(live: list[dict[str, object]]) -> None:
             table = pd.DataFrame(live)
             table["models"] = table["models"].map(lambda names: ", ".join(names) if isinstance(names, list) else "")
             st.table(table, hide_index=True, border="horizontal")
-            if busy and not any(r["status"] in ("starting", "restarting", "stopping") for r in live):
-                st.rerun()  # settled: redraw the whole tab once (buttons, logs)
 
-        _status_table()
+        if any(r["status"] in changing for r in rows):
+
+            @st.fragment(run_every=2)
+            def _follow() -> None:
+                """Re-read the status every 2 s while a server changes state; redraw the tab once it settles."""
+                live = serving.status(state_dir)
+                _status_table(live)
+                if not any(r["status"] in changing for r in live):
+                    st.rerun()
+
+            _follow()
+        else:
+            _status_table(rows)
     for row in rows:
         name = str(row["name"])
         running = row["status"] not in ("stopped", "failed", "dead")
