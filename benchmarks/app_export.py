@@ -11,22 +11,13 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
+from app_services import median_ms
+
 RESULTS = Path(__file__).parent / "results"
-
-
-def _median_ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -77,15 +68,15 @@ def main() -> None:
     figures = [
         (
             "JSON export, 200 messages + 200 artifacts",
-            _median_ms(lambda: export.to_json(alice, s.id), 5),
+            median_ms(lambda: export.to_json(alice, s.id), 5),
             "list the same rows + json.dumps",
-            _median_ms(raw_dump, 5),
+            median_ms(raw_dump, 5),
         ),
         (
             "JSON import of that file (validated, checksummed)",
-            _median_ms(lambda: export.import_session(alice, document), 3),
+            median_ms(lambda: export.import_session(alice, document), 3),
             "insert the same rows one by one through the sessions service",
-            _median_ms(raw_insert, 3),
+            median_ms(raw_insert, 3),
         ),
     ]
     machine = f"{os.cpu_count()}-core {platform.machine()} CPU, SQLite (WAL)"

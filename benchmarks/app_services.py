@@ -17,7 +17,8 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 
 
-def _median_ms(fn, repeat: int) -> float:
+def median_ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    """Median wall time of `repeat` calls of fn(), in milliseconds (also used by app_export.py)."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -58,11 +59,11 @@ def main() -> None:
     hasher = PasswordHasher()
     stored = hasher.hash("correct horse battery")
     rows = []
-    raw = _median_ms(raw_list, 30)
-    svc = _median_ms(service_list, 30)
+    raw = median_ms(raw_list, 30)
+    svc = median_ms(service_list, 30)
     rows.append(("list 200 sessions (service, with share/message counts)", svc, "raw SQLAlchemy Core select", raw))
-    raw_verify = _median_ms(lambda: hasher.verify(stored, "correct horse battery"), 20)
-    sign_in = _median_ms(lambda: accounts.authenticate("alice", "correct horse battery"), 20)
+    raw_verify = median_ms(lambda: hasher.verify(stored, "correct horse battery"), 20)
+    sign_in = median_ms(lambda: accounts.authenticate("alice", "correct horse battery"), 20)
     rows.append(("sign in (argon2 verify + throttle + DB)", sign_in, "raw argon2 verify", raw_verify))
 
     machine = f"{os.cpu_count()}-core {platform.machine()} CPU, SQLite (WAL)"
