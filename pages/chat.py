@@ -9,6 +9,7 @@ from app.ui import artifacts, auth, state
 from app.ui.chat_job import ChatJob
 
 account = auth.require_account()
+state.arrived_in_chat()
 current = state.current_session(account)
 
 st.title("Chat")

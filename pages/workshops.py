@@ -13,6 +13,7 @@ from app.workshops import builtin_packs
 from app.workshops.checks import accepts_answer
 
 account = auth.require_account()
+state.follow_pending_chat()  # the live dashboard's timer can undo a switch to the Chat page
 runs_workshops = account.role in (Role.instructor, Role.admin)
 _SELECTED = "workshop_id"
 MARKS = {"passed": "✓ done", "failed": "✗ not yet", "started": "… started", "not started": "·"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from app.errors import ChemassistError
@@ -10,6 +12,8 @@ from app.services.accounts import Account
 from app.settings import PROJECT_ROOT
 
 _KEY = "current_session_id"
+_PENDING = "chat_switch_pending"  # (session id, monotonic time) of a switch to the Chat page not yet shown
+_PENDING_FOR_S = 10.0
 PAGES_DIR = PROJECT_ROOT / "pages"
 
 
@@ -36,6 +40,23 @@ def open_session(session_id: int | None) -> None:
 
 
 def go_to_chat(session_id: int) -> None:
-    """Open a session and show it in the Chat page."""
+    """Open a session and show it in the Chat page.
+
+    The switch stays pending until the Chat page shows (`arrived_in_chat`): on a page with a fragment that
+    reruns itself, Streamlit can fold the timer's rerun into the switch and run the old page again instead;
+    that page then calls `follow_pending_chat` to switch once more.
+    """
     open_session(session_id)
+    st.session_state[_PENDING] = (session_id, time.monotonic())
     st.switch_page(st.Page(PAGES_DIR / "chat.py", url_path="chat"))
+
+
+def follow_pending_chat() -> None:
+    """Finish a switch to the Chat page that a self-rerunning fragment's timer undid (see `go_to_chat`)."""
+    pending = st.session_state.pop(_PENDING, None)
+    if pending is not None and time.monotonic() - pending[1] < _PENDING_FOR_S:
+        go_to_chat(pending[0])
+
+
+def arrived_in_chat() -> None:
+    st.session_state.pop(_PENDING, None)
