@@ -2,6 +2,7 @@
 
 1. Gateway overhead: streaming chat completions straight to the scripted backend vs through the gateway
    (a separate process, as deployed), at concurrency 1 and 64; p50/p95/p99 and throughput, plus the ratio.
+   Twice: against a backend that answers at once (saturating load) and one that streams at a GPU's pace.
 2. Failover: non-streaming requests through the gateway while one of two replicas is killed.
 3. Restart: time from a backend crash to healthy again under the supervisor's default policy.
 4. Sizing: the seed documents' figures vs what serve.sizing computes.
@@ -65,8 +66,8 @@ def wait_health(url: str, timeout_s: float = 20) -> None:
     raise RuntimeError(f"{url} never became healthy")
 
 
-def start_fake(port: int) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, str(FAKE), "--port", str(port), "--quiet"]
+def start_fake(port: int, *extra: str) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, str(FAKE), "--port", str(port), "--quiet", *extra]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -100,7 +101,7 @@ class _LoadConnection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.transport: asyncio.Transport | None = None
         self.done: asyncio.Future[int] | None = None
-        self.pieces = 0
+        self.first_byte: float | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -113,21 +114,25 @@ class _LoadConnection(asyncio.Protocol):
             self.done.set_exception(ConnectionError("server closed the connection"))
 
     def on_body(self, body: bytes) -> None:
-        self.pieces += 1
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter()
 
     def on_message_complete(self) -> None:
         assert self.done is not None
         self.done.set_result(self.parser.get_status_code())
 
-    async def request(self, raw: bytes) -> float:
+    async def request(self, raw: bytes) -> tuple[float, float]:
+        """Seconds to the last byte and to the first body byte (the first streamed chunk)."""
         assert self.transport is not None
         self.done = asyncio.get_running_loop().create_future()
+        self.first_byte = None
         started = time.perf_counter()
         self.transport.write(raw)
         status = await self.done
         if status != 200:
             raise RuntimeError(f"status {status}")
-        return time.perf_counter() - started
+        ended = time.perf_counter()
+        return ended - started, (self.first_byte or ended) - started
 
 
 def request_bytes(url: str) -> bytes:
@@ -140,16 +145,17 @@ def request_bytes(url: str) -> bytes:
     return head.encode() + body
 
 
-async def run_load(url: str, concurrency: int, total: int) -> tuple[list[float], float]:
+async def run_load(url: str, concurrency: int, total: int) -> tuple[list[tuple[float, float]], float]:
     """TOTAL streaming requests over CONCURRENCY keep-alive connections (closed loop); latency = to the last byte."""
     loop = asyncio.get_running_loop()
     host, port = url.removeprefix("http://").split(":")
     raw = request_bytes(url)
     conns = [(await loop.create_connection(_LoadConnection, host, int(port)))[1] for _ in range(concurrency)]
-    for conn in conns:  # warm every connection (and the server's pool behind it)
-        await conn.request(raw)
+    # Warm every connection (and the server's pool behind it) at once: one by one, the first would sit idle
+    # past uvicorn's 5 s keep-alive while a paced backend answers the rest.
+    await asyncio.gather(*(conn.request(raw) for conn in conns))
     remaining = total
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []
 
     async def worker(conn: _LoadConnection) -> None:
         nonlocal remaining
@@ -166,23 +172,25 @@ async def run_load(url: str, concurrency: int, total: int) -> tuple[list[float],
     return latencies, wall
 
 
-async def httpx_stream(client: httpx.AsyncClient, url: str) -> float:
+async def httpx_stream(client: httpx.AsyncClient, url: str) -> tuple[float, float]:
     started = time.perf_counter()
+    first = None
     async with client.stream("POST", f"{url}/v1/chat/completions", json=BODY) as resp:
         resp.raise_for_status()
         async for _ in resp.aiter_raw():
-            pass
-    return time.perf_counter() - started
+            first = first or time.perf_counter()
+    ended = time.perf_counter()
+    return ended - started, (first or ended) - started
 
 
-async def run_load_httpx(url: str, concurrency: int, total: int) -> tuple[list[float], float]:
+async def run_load_httpx(url: str, concurrency: int, total: int) -> tuple[list[tuple[float, float]], float]:
     """The same load through httpx, the client the app's OpenAI SDK uses (it costs ~2 ms CPU per request)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         for _ in range(min(concurrency, 16)):  # warm the connections
             await httpx_stream(client, url)
         remaining = total
-        latencies: list[float] = []
+        latencies: list[tuple[float, float]] = []
 
         async def worker() -> None:
             nonlocal remaining
@@ -201,18 +209,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-LOADS = {  # load generator -> (function, [(concurrency, requests per block)], alternating rounds)
+# Load generator -> (function, [(concurrency, requests per block)], alternating rounds).
+LOADS = {
     "lean": (run_load, [(1, 600), (64, 3000)], 3),
     "httpx": (run_load_httpx, [(1, 150), (64, 640)], 2),
 }
+# Against a backend that streams at a GPU server's pace: the load a gateway meets in service.
+PACED_LOADS = {"lean": (run_load, [(1, 40), (64, 640)], 3)}
+TOKEN_INTERVAL_MS = 20  # 50 tokens/s per sequence, a 7-8B model at batch 64 on one data-center GPU
 
 
-def overhead(direct_url: str, gateway_url: str, pids: dict[str, int]) -> list[dict[str, float | int | str]]:
+def overhead(
+    direct_url: str, gateway_url: str, pids: dict[str, int], loads: dict = LOADS
+) -> list[dict[str, float | int | str]]:
     """Direct vs via-gateway blocks, alternated so drift on a shared machine hits both alike; CPU per process."""
     rows = []
-    for client, (load, sizes, rounds) in LOADS.items():
+    for client, (load, sizes, rounds) in loads.items():
         for concurrency, block in sizes:
-            samples: dict[str, list[float]] = {"direct": [], "gateway": []}
+            samples: dict[str, list[tuple[float, float]]] = {"direct": [], "gateway": []}
             wall = {"direct": 0.0, "gateway": 0.0}
             cpu = {(mode, proc): 0.0 for mode in samples for proc in pids}
             for _ in range(rounds):
@@ -224,7 +238,8 @@ def overhead(direct_url: str, gateway_url: str, pids: dict[str, int]) -> list[di
                     samples[mode] += latencies
                     wall[mode] += seconds
             total = block * rounds
-            q = {mode: statistics.quantiles(v, n=100) for mode, v in samples.items()}
+            q = {mode: statistics.quantiles([t for t, _ in v], n=100) for mode, v in samples.items()}
+            first = {mode: statistics.quantiles([f for _, f in v], n=100) for mode, v in samples.items()}
             rps = {mode: total / wall[mode] for mode in samples}
             row: dict[str, float | int | str] = {"load_client": client, "concurrency": concurrency, "requests": total}
             for mode in samples:
@@ -232,20 +247,25 @@ def overhead(direct_url: str, gateway_url: str, pids: dict[str, int]) -> list[di
                     f"{mode}_p50_ms": q[mode][49] * 1000,
                     f"{mode}_p95_ms": q[mode][94] * 1000,
                     f"{mode}_p99_ms": q[mode][98] * 1000,
+                    f"{mode}_first_chunk_p50_ms": first[mode][49] * 1000,
+                    f"{mode}_first_chunk_p99_ms": first[mode][98] * 1000,
                     f"{mode}_rps": rps[mode],
                 }
-            row |= {
-                "added_p50_ms": q["gateway"][49] * 1000 - q["direct"][49] * 1000,
-                "added_p99_ms": q["gateway"][98] * 1000 - q["direct"][98] * 1000,
-                "throughput_ratio": rps["gateway"] / rps["direct"],
-            }
             # CPU ms per request by process (warm-up requests included, so slightly overstated); the gateway's
             # figure depends little on what else runs on the machine, unlike the latencies.
             for (mode, proc), seconds in cpu.items():
                 if not (mode == "direct" and proc == "gateway"):
                     row[f"{mode}_{proc}_cpu_ms_per_request"] = seconds / total * 1000
-            rows.append(row)
+            rows.append(with_differences(row))
     return rows
+
+
+def with_differences(row: dict[str, float | int | str]) -> dict[str, float | int | str]:
+    """Added latency (to the last byte and to the first chunk) and the throughput ratio, via gateway vs direct."""
+    for key in ("p50", "p99", "first_chunk_p50", "first_chunk_p99"):
+        row[f"added_{key}_ms"] = float(row[f"gateway_{key}_ms"]) - float(row[f"direct_{key}_ms"])
+    row["throughput_ratio"] = float(row["gateway_rps"]) / float(row["direct_rps"])
+    return row
 
 
 def failover(folder: Path) -> dict[str, int]:
@@ -298,6 +318,25 @@ def restart_time(folder: Path) -> dict[str, float]:
         launcher.stop(state_dir, "bench")
 
 
+def overhead_runs(folder: Path, loads: dict, repeat: int, *backend_args: str) -> list[list[dict]]:
+    """REPEAT overhead runs against one fake backend (started with BACKEND_ARGS) and a gateway in front of it."""
+    port = free_port()
+    backend = start_fake(port, *backend_args)
+    direct = f"http://127.0.0.1:{port}"
+    try:
+        wait_health(direct)
+        gw_url, gw = start_gateway([direct], folder)
+        try:
+            pids = {"client": os.getpid(), "backend": backend.pid, "gateway": gw.pid}
+            return [overhead(direct, gw_url, pids, loads) for _ in range(repeat)]
+        finally:
+            gw.terminate()
+            gw.wait(10)
+    finally:
+        backend.kill()
+        backend.wait(10)
+
+
 def sizing_rows() -> list[dict[str, object]]:
     l70 = dict(name="llama-70b", source="x", role="general", params_b=70, layers=80, kv_heads=8, head_dim=128)
     rtx3090 = lookup_gpu("RTX 3090")
@@ -344,10 +383,7 @@ def median_row(same: tuple[dict[str, float | int | str], ...]) -> dict[str, floa
         key: statistics.median(float(r[key]) for r in same) if isinstance(value, float) else value
         for key, value in same[0].items()
     }
-    row["added_p50_ms"] = float(row["gateway_p50_ms"]) - float(row["direct_p50_ms"])
-    row["added_p99_ms"] = float(row["gateway_p99_ms"]) - float(row["direct_p99_ms"])
-    row["throughput_ratio"] = float(row["gateway_rps"]) / float(row["direct_rps"])
-    return row
+    return with_differences(row)
 
 
 def _load(avg: tuple[float, float, float]) -> str:
@@ -364,25 +400,13 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        port = free_port()
-        backend = start_fake(port)
-        direct = f"http://127.0.0.1:{port}"
-        try:
-            wait_health(direct)
-            gw_url, gw = start_gateway([direct], folder)
-            try:
-                pids = {"client": os.getpid(), "backend": backend.pid, "gateway": gw.pid}
-                runs = [overhead(direct, gw_url, pids) for _ in range(args.repeat)]
-            finally:
-                gw.terminate()
-                gw.wait(10)
-        finally:
-            backend.kill()
-            backend.wait(10)
+        runs = overhead_runs(folder, LOADS, args.repeat)
+        paced_runs = overhead_runs(folder, PACED_LOADS, args.repeat, "--token-interval-ms", str(TOKEN_INTERVAL_MS))
         fail = failover(folder)
         restart = restart_time(folder)
     load_after = os.getloadavg()
     rows = [median_row(same) for same in zip(*runs, strict=True)]
+    paced = [median_row(same) for same in zip(*paced_runs, strict=True)]
     sizing = sizing_rows()
     date = subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M UTC"], capture_output=True, text=True).stdout.strip()
     result = {
@@ -394,6 +418,9 @@ def main() -> None:
         "overhead_runs": args.repeat,
         "overhead": rows,
         "overhead_each_run": runs,
+        "paced_token_interval_ms": TOKEN_INTERVAL_MS,
+        "paced_overhead": paced,
+        "paced_overhead_each_run": paced_runs,
         "failover": fail,
         "restart": restart,
         "sizing": sizing,
@@ -410,9 +437,11 @@ def main() -> None:
         f"with whatever else runs there: load average (1, 5, 15 min) {_load(load_before)} at the start, "
         f"{_load(load_after)} at the end.",
         "",
-        "Two load generators. **lean**: a wrk-style asyncio + httptools client (~0.1 ms CPU per request), so the",
-        "figures are about the gateway. **httpx**: the client the app's OpenAI SDK uses; it spends ~2 ms CPU per",
-        "streamed request and saturates its core first, so there the gateway mostly competes with it for CPU.",
+        "**Saturating load** (first table): the backend answers as fast as it can, so the closed-loop clients",
+        "keep every core busy and any CPU the gateway spends shows up as queueing. Two load generators.",
+        "**lean**: a wrk-style asyncio + httptools client (~0.1 ms CPU per request), so the figures are about",
+        "the gateway. **httpx**: the client the app's OpenAI SDK uses; it spends ~2 ms CPU per streamed request",
+        "and saturates its core first, so there the gateway mostly competes with it for CPU.",
         "Gateway CPU ms per request is the figure least moved by the machine and by other load.",
         "",
         "| client | concurrency | figure | direct (baseline) | via gateway | added / ratio | target |",
@@ -432,6 +461,32 @@ def main() -> None:
             f"{r['gateway_backend_cpu_ms_per_request']:.2f} | | |",
             f"| {k} | {c} | CPU ms per request: load generator | {r['direct_client_cpu_ms_per_request']:.2f} | "
             f"{r['gateway_client_cpu_ms_per_request']:.2f} | | |",
+        ]
+    lines += [
+        "",
+        f"**Paced backend**: the same fake backend streaming one chunk every {TOKEN_INTERVAL_MS} ms (50 tokens/s per",
+        "sequence, as a GPU server decodes; the first pause stands for prefill), lean client. This is the load a",
+        "gateway meets in service: the model, not the CPU, sets the pace, so the added latency is the gateway's",
+        "own, not queueing for a saturated CPU.",
+        "",
+        "| concurrency | figure | direct (baseline) | via gateway | added / ratio | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in paced:
+        c = r["concurrency"]
+        for key, label in (("first_chunk_p50", "first chunk p50 ms"), ("first_chunk_p99", "first chunk p99 ms")):
+            lines.append(
+                f"| {c} | {label} | {r[f'direct_{key}_ms']:.2f} | {r[f'gateway_{key}_ms']:.2f} | "
+                f"{r[f'added_{key}_ms']:+.2f} ms | |"
+            )
+        lines += [
+            f"| {c} | p50 latency ms (last byte) | {r['direct_p50_ms']:.2f} | {r['gateway_p50_ms']:.2f} | "
+            f"{r['added_p50_ms']:+.2f} ms | <= +1 ms |",
+            f"| {c} | p99 latency ms (last byte) | {r['direct_p99_ms']:.2f} | {r['gateway_p99_ms']:.2f} | "
+            f"{r['added_p99_ms']:+.2f} ms | <= +5 ms |",
+            f"| {c} | throughput req/s | {r['direct_rps']:.1f} | {r['gateway_rps']:.1f} | "
+            f"{r['throughput_ratio']:.2f} x | >= 0.90 x |",
+            f"| {c} | CPU ms per request: gateway | - | {r['gateway_gateway_cpu_ms_per_request']:.2f} | | |",
         ]
     lines += [
         "",

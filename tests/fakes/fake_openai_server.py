@@ -150,6 +150,8 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for chunk in [*(json.dumps(c) for c in chunks), "[DONE]"]:
+                if args.token_interval_ms:  # paced like a GPU server's decode steps (the first one: prefill)
+                    time.sleep(args.token_interval_ms / 1000)
                 payload = f"data: {chunk}\n\n".encode()
                 self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
                 self.wfile.flush()
@@ -302,6 +304,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fail-start", action="store_true", help="Exit with code 2 before listening.")
     parser.add_argument("--startup-delay", type=float, default=0.0, help="Seconds to wait before listening.")
     parser.add_argument("--delay-ms", type=float, default=0.0, help="Added latency per request.")
+    parser.add_argument(
+        "--token-interval-ms", type=float, default=0.0, help="Pause before each streamed chunk, as decoding does."
+    )
     parser.add_argument("--quiet", action="store_true", help="No access log.")
     args = parser.parse_args(argv)
     args.model = args.model or ["fake-chat"]
