@@ -71,9 +71,11 @@ def start_fake(port: int, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_gateway(backends: list[str], folder: Path, read_timeout_s: float = 30) -> tuple[str, subprocess.Popen]:
+def start_gateway(
+    backends: list[str], folder: Path, read_timeout_s: float = 30, model: str = "fake-chat"
+) -> tuple[str, subprocess.Popen]:
     config = {
-        "backends": [{"name": f"b{i}", "url": url, "models": ["fake-chat"]} for i, url in enumerate(backends)],
+        "backends": [{"name": f"b{i}", "url": url, "models": [model]} for i, url in enumerate(backends)],
         "read_timeout_s": read_timeout_s,
     }
     path = folder / f"gateway-{len(backends)}.json"
