@@ -72,7 +72,7 @@ def start_fake(port: int, *extra: str) -> subprocess.Popen[bytes]:
 
 
 def start_gateway(
-    backends: list[str], folder: Path, read_timeout_s: float = 30, model: str = "fake-chat"
+    backends: list[str], folder: Path, read_timeout_s: float = 30, model: str = "fake-chat", workers: int = 1
 ) -> tuple[str, subprocess.Popen]:
     config = {
         "backends": [{"name": f"b{i}", "url": url, "models": [model]} for i, url in enumerate(backends)],
@@ -82,7 +82,7 @@ def start_gateway(
     path.write_text(json.dumps(config))
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "serve.gateway", "--config", str(path), "--port", str(port)],
+        [sys.executable, "-m", "serve.gateway", "--config", str(path), "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -205,10 +205,17 @@ async def run_load_httpx(url: str, concurrency: int, total: int) -> tuple[list[t
         return latencies, time.perf_counter() - started
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (from /proc): unlike wall time, barely moved by other load."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (from /proc): unlike wall time, barely moved by other load."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 # Load generator -> (function, [(concurrency, requests per block)], alternating rounds).
@@ -222,7 +229,7 @@ TOKEN_INTERVAL_MS = 20  # 50 tokens/s per sequence, a 7-8B model at batch 64 on 
 
 
 def overhead(
-    direct_url: str, gateway_url: str, pids: dict[str, int], loads: dict = LOADS
+    direct_url: str, gateway_url: str, pids: dict[str, list[int]], loads: dict = LOADS
 ) -> list[dict[str, float | int | str]]:
     """Direct vs via-gateway blocks, alternated so drift on a shared machine hits both alike; CPU per process."""
     rows = []
@@ -320,16 +327,17 @@ def restart_time(folder: Path) -> dict[str, float]:
         launcher.stop(state_dir, "bench")
 
 
-def overhead_runs(folder: Path, loads: dict, repeat: int, *backend_args: str) -> list[list[dict]]:
+def overhead_runs(folder: Path, loads: dict, repeat: int, workers: int, *backend_args: str) -> list[list[dict]]:
     """REPEAT overhead runs against one fake backend (started with BACKEND_ARGS) and a gateway in front of it."""
     port = free_port()
     backend = start_fake(port, *backend_args)
     direct = f"http://127.0.0.1:{port}"
     try:
         wait_health(direct)
-        gw_url, gw = start_gateway([direct], folder)
+        gw_url, gw = start_gateway([direct], folder, workers=workers)
         try:
-            pids = {"client": os.getpid(), "backend": backend.pid, "gateway": gw.pid}
+            # With --workers the gateway is a parent and its worker processes: count them all.
+            pids = {"client": [os.getpid()], "backend": [backend.pid], "gateway": [gw.pid, *child_pids(gw.pid)]}
             return [overhead(direct, gw_url, pids, loads) for _ in range(repeat)]
         finally:
             gw.terminate()
@@ -398,12 +406,15 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="Folder for the JSON and Markdown.")
     parser.add_argument("--suffix", default="", help="Added to the result file names (another machine's run).")
     parser.add_argument("--repeat", type=int, default=3, help="Overhead runs; the report gives their median.")
+    parser.add_argument("--gateway-workers", type=int, default=1, help="Gateway processes (serve.gateway --workers).")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        runs = overhead_runs(folder, LOADS, args.repeat)
-        paced_runs = overhead_runs(folder, PACED_LOADS, args.repeat, "--token-interval-ms", str(TOKEN_INTERVAL_MS))
+        workers = args.gateway_workers
+        runs = overhead_runs(folder, LOADS, args.repeat, workers)
+        interval = ("--token-interval-ms", str(TOKEN_INTERVAL_MS))
+        paced_runs = overhead_runs(folder, PACED_LOADS, args.repeat, workers, *interval)
         fail = failover(folder)
         restart = restart_time(folder)
     load_after = os.getloadavg()
@@ -418,6 +429,7 @@ def main() -> None:
         "load_average_at_start": load_before,
         "load_average_at_end": load_after,
         "overhead_runs": args.repeat,
+        "gateway_workers": args.gateway_workers,
         "overhead": rows,
         "overhead_each_run": runs,
         "paced_token_interval_ms": TOKEN_INTERVAL_MS,
@@ -434,7 +446,8 @@ def main() -> None:
         "",
         f"{date}, {args.machine}. `python benchmarks/serve_gateway.py` (median of {args.repeat} runs);",
         "backend = tests/fakes/fake_openai_server.py (an echo: the baseline costs almost nothing),",
-        "gateway = `python -m serve.gateway` in its own process (one worker); streaming chat completions,",
+        f"gateway = `python -m serve.gateway --workers {args.gateway_workers}` in its own process(es); streaming chat "
+        "completions,",
         "direct and via-gateway blocks alternated. Load generator, gateway and backend share the machine's cores",
         f"with whatever else runs there: load average (1, 5, 15 min) {_load(load_before)} at the start, "
         f"{_load(load_after)} at the end.",

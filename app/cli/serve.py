@@ -225,13 +225,12 @@ def gateway(
     api_key: list[str] = typer.Option(
         None, "--api-key", help="NAME=KEY[:RATE_PER_S], repeatable; none given = no authentication."
     ),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Processes sharing the port."),
 ) -> None:
     """Run the OpenAI-compatible gateway in front of the running backends."""
     import logging
 
-    import uvicorn
-
-    from serve.gateway import create_app
+    from serve.gateway import run
 
     # Request logs (key name, model, backend, status, latency; never prompts) go to stderr.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -248,7 +247,7 @@ def gateway(
             raise ValidationFailed(f"--api-key {item!r}: the rate must be a number of requests per second") from None
     config = serving.gateway_config(_state_dir(state_dir), catalog, keys)
     console.print(f"Gateway on http://{host}:{port}/v1 for {', '.join(b.name for b in config.backends)}")
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", access_log=False)
+    run(config, host, port, workers=workers, log_level="info")
 
 
 @cli.command()

@@ -9,7 +9,7 @@ Build it with `create_app(GatewayConfig(...))`; all state lives on the app, noth
 
 from serve.gateway.app import GatewayApp, create_app
 from serve.gateway.config import ApiKey, BackendConfig, GatewayConfig, config_from_backends, load_gateway_config
-from serve.gateway.server import ServerThread, main
+from serve.gateway.server import ServerThread, main, run
 
 __all__ = [
     "ApiKey",
@@ -21,4 +21,5 @@ __all__ = [
     "create_app",
     "load_gateway_config",
     "main",
+    "run",
 ]

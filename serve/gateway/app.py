@@ -6,14 +6,20 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from serve.gateway.config import BackendConfig, GatewayConfig
+from serve.gateway.limits import SharedBuckets
 from serve.gateway.proxy import ROUTES, GatewayState, Proxy, Receive, Rejection, Scope, Send, send_error
 from serve.gateway.upstream import UpstreamError
+
+BUCKETS_FILE = "buckets"  # in a multi-worker run directory: the API keys' token buckets
+METRICS_DIR = "metrics"  # and prometheus_client's multiprocess files (PROMETHEUS_MULTIPROC_DIR)
 
 
 class GatewayApp:
@@ -33,9 +39,14 @@ class GatewayApp:
             await send_error(send, Rejection(405, f"{scope['path']} takes POST", "invalid_request_error"))
 
 
-def create_app(config: GatewayConfig) -> GatewayApp:
-    """The gateway as an ASGI app; its kept-alive backend connections are closed with it."""
-    state = GatewayState(config)
+def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp:
+    """The gateway as an ASGI app; its kept-alive backend connections are closed with it.
+
+    RUN_DIR: one worker of several (`serve.gateway.server.run(workers=N)`): the keys' rate limits and the
+    metrics are shared with the other workers through the files there.
+    """
+    shared = SharedBuckets(run_dir / BUCKETS_FILE) if run_dir is not None and config.api_keys else None
+    state = GatewayState(config, shared_buckets=shared)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +98,10 @@ def create_app(config: GatewayConfig) -> GatewayApp:
 
     @admin.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        registry = state.metrics.registry
+        if run_dir is not None:  # every worker's counts, summed
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path=str(run_dir / METRICS_DIR))
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return GatewayApp(state, admin)

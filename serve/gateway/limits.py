@@ -1,8 +1,21 @@
-"""Per-key rate limiting: a token bucket per API key."""
+"""Per-key rate limiting: a token bucket per API key, in memory (one process) or in a file shared by the
+gateway's worker processes, so that N workers still let each key through at its rate once, not N times."""
 
 from __future__ import annotations
 
+import fcntl
+import mmap
+import struct
 import time
+from pathlib import Path
+
+
+def _refill_and_take(tokens: float, updated: float, now: float, rate: float, capacity: float) -> tuple[float, float]:
+    """(tokens left, seconds to wait): 0 s when a token was spent, else the time until one is available."""
+    tokens = min(capacity, tokens + (now - updated) * rate)
+    if tokens >= 1:
+        return tokens - 1, 0.0
+    return tokens, (1 - tokens) / rate
 
 
 class TokenBucket:
@@ -15,9 +28,54 @@ class TokenBucket:
     def take(self) -> float:
         """0 if allowed (a token is spent), else seconds until one is available."""
         now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.tokens, wait = _refill_and_take(self.tokens, self.updated, now, self.rate, self.capacity)
         self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        return wait
+
+
+class SharedBuckets:
+    """The keys' buckets as (tokens, updated) slots in one file that every worker maps; a lock per take.
+
+    `updated` is time.monotonic(), one clock for all processes of the machine.
+    """
+
+    _SLOT = struct.Struct("=dd")
+
+    def __init__(self, path: Path):
+        self._file = open(path, "r+b")  # noqa: SIM115 - kept open for the map's lifetime
+        self._map = mmap.mmap(self._file.fileno(), 0)
+
+    @classmethod
+    def create(cls, path: Path, bursts: list[int]) -> None:
+        """Write full buckets, one slot per key in config order (before the workers start)."""
+        now = time.monotonic()
+        path.write_bytes(b"".join(cls._SLOT.pack(float(burst), now) for burst in bursts))
+        path.chmod(0o600)
+
+    def bucket(self, index: int, rate: float, burst: int) -> SharedTokenBucket:
+        return SharedTokenBucket(self, index * self._SLOT.size, rate, float(burst))
+
+    def take(self, offset: int, rate: float, capacity: float) -> float:
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+        try:
+            tokens, updated = self._SLOT.unpack_from(self._map, offset)
+            now = time.monotonic()
+            tokens, wait = _refill_and_take(tokens, updated, now, rate, capacity)
+            self._SLOT.pack_into(self._map, offset, tokens, now)
+            return wait
+        finally:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self._map.close()
+        self._file.close()
+
+
+class SharedTokenBucket:
+    """One key's bucket in a SharedBuckets file; the same take() as TokenBucket."""
+
+    def __init__(self, shared: SharedBuckets, offset: int, rate: float, capacity: float):
+        self.shared, self.offset, self.rate, self.capacity = shared, offset, rate, capacity
+
+    def take(self) -> float:
+        return self.shared.take(self.offset, self.rate, self.capacity)

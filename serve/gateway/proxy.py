@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from serve.gateway.config import BackendConfig, GatewayConfig
-from serve.gateway.limits import TokenBucket
+from serve.gateway.limits import SharedBuckets, SharedTokenBucket, TokenBucket
 from serve.gateway.metrics import Metrics
 from serve.gateway.upstream import Connection, Upstream, UpstreamError
 
@@ -53,8 +53,9 @@ class GatewayState:
 
     config: GatewayConfig
     metrics: Metrics = field(default_factory=Metrics)
+    shared_buckets: SharedBuckets | None = None  # several worker processes: the keys' buckets live there
     routes: dict[str, list[BackendConfig]] = field(default_factory=dict)
-    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    buckets: dict[str, TokenBucket | SharedTokenBucket] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     _turns: dict[str, int] = field(default_factory=dict)
     _keys: list[tuple[bytes, str, float]] = field(default_factory=list)
@@ -64,7 +65,11 @@ class GatewayState:
             for model in backend.models:
                 self.routes.setdefault(model, []).append(backend)
         self._turns = dict.fromkeys(self.routes, 0)
-        self.buckets = {k.name: TokenBucket(k.rate_per_s, k.burst) for k in self.config.api_keys}
+        shared = self.shared_buckets
+        self.buckets = {
+            k.name: shared.bucket(i, k.rate_per_s, k.burst) if shared else TokenBucket(k.rate_per_s, k.burst)
+            for i, k in enumerate(self.config.api_keys)
+        }
         self._keys = [(k.key.get_secret_value().encode(), k.name, k.rate_per_s) for k in self.config.api_keys]
 
         cfg = self.config
@@ -76,6 +81,8 @@ class GatewayState:
         """Close the kept-alive backend connections (they belong to the event loop that is ending)."""
         for upstream in self.upstreams.values():
             upstream.close()
+        if self.shared_buckets is not None:
+            self.shared_buckets.close()
 
     def candidates(self, model: str) -> list[BackendConfig]:
         """Backends for MODEL, rotated round-robin so replicas share the load."""

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from serve.gateway.app import create_app
-from serve.gateway.config import load_gateway_config
+from serve.gateway.app import BUCKETS_FILE, METRICS_DIR, create_app
+from serve.gateway.config import GatewayConfig, load_gateway_config
+from serve.gateway.limits import SharedBuckets
+
+_RUN_DIR_ENV = "CHEMASSIST_GATEWAY_RUN_DIR"
+_CONFIG_FILE = "config.json"
+_LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
 
 class ServerThread:
@@ -42,6 +53,60 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
+def run(config: GatewayConfig, host: str, port: int, workers: int = 1, log_level: str = "warning") -> None:
+    """Serve the gateway until interrupted: in this process, or in WORKERS processes sharing the port.
+
+    Workers share the listening socket (the kernel hands each new connection to one of them); a private run
+    directory holds the config, the keys' token buckets and prometheus_client's multiprocess files, and is
+    removed on exit. One process is enough for most labs (~0.3 ms of CPU per streamed request); more
+    shorten the queue when many streams deliver tokens at the same moment.
+    """
+    if workers <= 1:
+        uvicorn.run(create_app(config), host=host, port=port, log_level=log_level, access_log=False)
+        return
+    run_dir = Path(tempfile.mkdtemp(prefix="chemassist-gateway-"))  # mode 0700: the config holds the keys
+    try:
+        config_file = run_dir / _CONFIG_FILE
+        config_file.write_text(json.dumps(_with_secrets(config)), encoding="utf-8")
+        config_file.chmod(0o600)
+        SharedBuckets.create(run_dir / BUCKETS_FILE, [k.burst for k in config.api_keys])
+        (run_dir / METRICS_DIR).mkdir()
+        os.environ[_RUN_DIR_ENV] = str(run_dir)
+        if logging.getLogger().handlers:  # the request log was asked for: the workers log it the same way
+            os.environ[_RUN_DIR_ENV + "_LOG_LEVEL"] = str(logging.getLogger("serve.gateway").getEffectiveLevel())
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(run_dir / METRICS_DIR)  # read when the workers import it
+        uvicorn.run(
+            "serve.gateway.server:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def worker_app() -> Any:
+    """One worker's app (uvicorn calls this in each worker process that `run` starts)."""
+    run_dir = Path(os.environ[_RUN_DIR_ENV])
+    if level := os.environ.get(_RUN_DIR_ENV + "_LOG_LEVEL"):
+        logging.basicConfig(level=int(level), format=_LOG_FORMAT)
+    config = GatewayConfig.model_validate_json((run_dir / _CONFIG_FILE).read_text(encoding="utf-8"))
+    return create_app(config, run_dir=run_dir)
+
+
+def _with_secrets(config: GatewayConfig) -> dict[str, Any]:
+    """The config as JSON data with the keys written out (model_dump masks SecretStr)."""
+    data = config.model_dump(mode="json")
+    for item, key in zip(data["api_keys"], config.api_keys, strict=True):
+        item["key"] = key.key.get_secret_value()
+    for item, backend in zip(data["backends"], config.backends, strict=True):
+        item["api_key"] = backend.api_key.get_secret_value() if backend.api_key else None
+    return data
+
+
 def main(argv: list[str] | None = None) -> None:
     """`python -m serve.gateway --config gateway.yaml --port 8000` (or `chemassist serve gateway`)."""
     import argparse
@@ -51,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument("--workers", type=int, default=1, help="Processes sharing the port (default 1).")
     args = parser.parse_args(argv)
     config = load_gateway_config(args.config)
-    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    run(config, args.host, args.port, workers=args.workers, log_level=args.log_level)
