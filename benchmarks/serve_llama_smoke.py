@@ -181,6 +181,8 @@ def run(binary: Path, folder: Path, context: int) -> dict:
             gw_proc.terminate()
             gw_proc.wait(10)
         log_text = Path(state.log_file).read_text(errors="replace")
+        offload = re.search(r"offloaded (\d+)/(\d+) layers to GPU", log_text)
+        report["layers_on_gpu"] = f"{offload.group(1)}/{offload.group(2)}" if offload else "none (CPU build)"
         allocated = kv_buffer_mib(log_text)
         n_ctx = entry.context_length * 2  # two slots, each with the model's context (spec_for's -c)
         ours = kv_bytes_per_token(entry.layers, entry.kv_heads, entry.head_dim, entry.kv_cache_dtype) * n_ctx / MiB
@@ -280,6 +282,7 @@ def markdown(result: dict) -> str:
             "| check | result |",
             "|---|---|",
             f"| launcher start to healthy | {r['seconds_to_healthy']:.2f} s |",
+            f"| layers offloaded to the GPU (llama.cpp's log) | {r['layers_on_gpu']} |",
             f"| gateway /v1/models | {', '.join(r['gateway_models'])} |",
             f"| chat completion (JSON) via gateway | finish_reason {chat['finish_reason']}, "
             f"{chat['usage']['prompt_tokens']} prompt + {chat['usage']['completion_tokens']} completion tokens |",
