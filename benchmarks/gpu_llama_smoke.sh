@@ -8,7 +8,9 @@
 #                                 docs, models, tests and examples (~7.5 MB)
 #   .whl/                         cp312 manylinux wheels of what its Python lacks: fastapi, starlette, pydantic,
 #                                 pydantic-core, typing-extensions, typing-inspection, annotated-types,
-#                                 annotated-doc, opentelemetry-api, uvicorn, httptools, gguf (versions as in .venv)
+#                                 annotated-doc, opentelemetry-api, uvicorn, httptools, gguf (versions as in .venv);
+#                                 its image already has httpx, uvloop, numpy, PyYAML, prometheus-client, click, h11
+#                                 (device KINDS.md). Dry-run here: PYTHONPATH=<those installed with python3.12>.
 # Then, through the device tool: run `bash benchmarks/gpu_llama_smoke.sh` with carry [".device", ".whl"].
 # It builds llama-server with CUDA for the card it finds (FlashAttention kernels off: half the build time) and
 # writes serve_llama_smoke_device.{json,md} and the build logs to $OUT.

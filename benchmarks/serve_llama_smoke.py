@@ -191,7 +191,8 @@ def run(binary: Path, folder: Path, context: int) -> dict:
     finally:
         final = launcher.stop(state_dir, spec.name)
     child = final.child_pid
-    report["stopped"] = {"status": final.status, "child_left_running": bool(child and _running(child))}
+    left = bool(child and launcher.process_start_ticks(child) is not None)
+    report["stopped"] = {"status": final.status, "child_left_running": left}
     return report
 
 
@@ -245,14 +246,6 @@ def crash_and_restart(state_dir: Path, name: str) -> dict:
             return {"seconds_to_healthy_after_kill": time.perf_counter() - killed, "new_pid": state.child_pid}
         time.sleep(0.02)
     raise RuntimeError("llama-server was not restarted and healthy within 60 s")
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def engine_version(text: str) -> str:

@@ -230,10 +230,10 @@ def gateway(
     """Run the OpenAI-compatible gateway in front of the running backends."""
     import logging
 
-    from serve.gateway import run
+    from serve.gateway import LOG_FORMAT, run
 
     # Request logs (key name, model, backend, status, latency; never prompts) go to stderr.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
     keys = []
     for item in api_key or []:

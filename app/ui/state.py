@@ -46,17 +46,22 @@ def go_to_chat(session_id: int) -> None:
     reruns itself, Streamlit can fold the timer's rerun into the switch and run the old page again instead;
     that page then calls `follow_pending_chat` to switch once more.
     """
-    open_session(session_id)
-    st.session_state[_PENDING] = (session_id, time.monotonic())
-    st.switch_page(st.Page(PAGES_DIR / "chat.py", url_path="chat"))
+    _switch_to_chat(session_id, time.monotonic())
 
 
 def follow_pending_chat() -> None:
     """Finish a switch to the Chat page that a self-rerunning fragment's timer undid (see `go_to_chat`)."""
     pending = st.session_state.pop(_PENDING, None)
     if pending is not None and time.monotonic() - pending[1] < _PENDING_FOR_S:
-        go_to_chat(pending[0])
+        _switch_to_chat(*pending)  # keeps the first try's time: the retries end 10 s after it
 
 
 def arrived_in_chat() -> None:
+    """The Chat page showed: no switch is left to finish."""
     st.session_state.pop(_PENDING, None)
+
+
+def _switch_to_chat(session_id: int, since: float) -> None:
+    open_session(session_id)
+    st.session_state[_PENDING] = (session_id, since)
+    st.switch_page(st.Page(PAGES_DIR / "chat.py", url_path="chat"))

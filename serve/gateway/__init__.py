@@ -9,9 +9,10 @@ Build it with `create_app(GatewayConfig(...))`; all state lives on the app, noth
 
 from serve.gateway.app import GatewayApp, create_app
 from serve.gateway.config import ApiKey, BackendConfig, GatewayConfig, config_from_backends, load_gateway_config
-from serve.gateway.server import ServerThread, main, run
+from serve.gateway.server import LOG_FORMAT, ServerThread, main, run
 
 __all__ = [
+    "LOG_FORMAT",
     "ApiKey",
     "BackendConfig",
     "GatewayApp",

@@ -1,10 +1,12 @@
 """The gateway as several worker processes on one port (`python -m serve.gateway --workers 2`), as deployed:
-each key's rate limit holds across the workers, /metrics counts every worker's requests, and the private run
-directory (it holds the keys) is gone after the gateway stops."""
+each key's rate limit holds across the workers, /metrics counts every worker's requests, the private run
+directory (it holds the keys) is removed, and no worker outlives a killed gateway."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -13,42 +15,94 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from serve.gateway.limits import SharedBuckets
+from serve.launcher import process_start_ticks
 from tests.integration.serve.conftest import free_port, wait_for_health
 
 BODY = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello"}]}
+KEYS = [
+    {"name": "ann", "key": "sk-ann", "rate_per_s": 0.01, "burst": 5},
+    {"name": "bob", "key": "sk-bob", "rate_per_s": 1000, "burst": 1000},
+]
 
 
-def test_two_workers_share_the_rate_limit_and_the_metrics(fake_backend, tmp_path):
+def _run_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("chemassist-gateway-*"))
+
+
+@pytest.fixture
+def start_gateway(fake_backend, tmp_path):
+    """start() -> (url, process, run directory) of a 2-worker gateway; stopped at teardown."""
     backend, _ = fake_backend()
-    config = {
-        "backends": [{"name": "b0", "url": backend, "models": ["fake-chat"]}],
-        "api_keys": [{"name": "ann", "key": "sk-ann", "rate_per_s": 0.01, "burst": 5}],
-    }
+    config = {"backends": [{"name": "b0", "url": backend, "models": ["fake-chat"]}], "api_keys": KEYS}
     (tmp_path / "gateway.json").write_text(json.dumps(config))
-    port = free_port()
-    argv = [sys.executable, "-m", "serve.gateway", "--config", str(tmp_path / "gateway.json"), "--port", str(port)]
-    before = set(Path(tempfile.gettempdir()).glob("chemassist-gateway-*"))
-    gateway = subprocess.Popen([*argv, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> tuple[str, subprocess.Popen[bytes], Path]:
+        before = _run_dirs()
+        port = free_port()
+        argv = [sys.executable, "-m", "serve.gateway", "--config", str(tmp_path / "gateway.json")]
+        proc = subprocess.Popen(
+            [*argv, "--port", str(port), "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
         wait_for_health(url, timeout_s=30)
-        codes = []
-        for _ in range(12):  # a new connection each time, so the kernel spreads them over the workers
-            with httpx.Client(timeout=10) as client:
-                auth = {"Authorization": "Bearer sk-ann"}
-                codes.append(client.post(f"{url}/v1/chat/completions", json=BODY, headers=auth).status_code)
-        assert codes == [200] * 5 + [429] * 7  # the burst of 5, once, not once per worker
-        metrics = httpx.get(f"{url}/metrics").text
-        line = 'gateway_requests_total{model="fake-chat",route="chat/completions",status="200"} 5.0'
-        assert line in metrics.splitlines()
-        run_dirs = set(Path(tempfile.gettempdir()).glob("chemassist-gateway-*")) - before
-        assert len(run_dirs) == 1 and oct(next(iter(run_dirs)).stat().st_mode)[-3:] == "700"
-    finally:
-        gateway.terminate()
-        gateway.wait(20)
-    assert set(Path(tempfile.gettempdir()).glob("chemassist-gateway-*")) == before  # keys not left on disk
+        [run_dir] = _run_dirs() - before
+        return url, proc, run_dir
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(20)
+
+
+def _post(url: str, key: str) -> int:
+    with httpx.Client(timeout=10) as client:  # a new connection each time: the kernel picks the worker
+        return client.post(
+            f"{url}/v1/chat/completions", json=BODY, headers={"Authorization": f"Bearer {key}"}
+        ).status_code
+
+
+def test_two_workers_share_each_keys_rate_limit_and_their_metrics(start_gateway):
+    url, gateway, run_dir = start_gateway()
+    assert oct(run_dir.stat().st_mode)[-3:] == "700"
+    ok = 0
+    # Until both workers have served (each writes its own metrics file), so the checks below span two processes.
+    for _ in range(200):
+        ok += _post(url, "sk-bob") == 200
+        if len(list((run_dir / "metrics").glob("counter_*.db"))) == 2:
+            break
+    assert len(list((run_dir / "metrics").glob("counter_*.db"))) == 2
+
+    codes = [_post(url, "sk-ann") for _ in range(40)]
+    assert codes.count(200) == 5 and codes.count(429) == 35  # ann's burst of 5, once, not once per worker
+
+    metrics = httpx.get(f"{url}/metrics").text
+    line = f'gateway_requests_total{{model="fake-chat",route="chat/completions",status="200"}} {ok + 5:.1f}'
+    assert line in metrics.splitlines()  # both workers' requests, summed
+
+    gateway.terminate()
+    gateway.wait(20)
+    assert not run_dir.exists()  # the keys are not left on disk
+
+
+def test_workers_stop_when_the_gateway_is_killed_and_the_next_start_removes_its_run_directory(start_gateway):
+    url, gateway, run_dir = start_gateway()
+    workers = [int(p) for p in Path(f"/proc/{gateway.pid}/task/{gateway.pid}/children").read_text().split()]
+    assert len(workers) >= 2
+    gateway.send_signal(signal.SIGKILL)
+    gateway.wait(10)
+    deadline = time.monotonic() + 15
+    while any(process_start_ticks(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(process_start_ticks(pid) for pid in workers)  # no orphan left serving the port
+    assert run_dir.exists()  # killed: it could not clean up ...
+
+    start_gateway()
+    assert not run_dir.exists()  # ... so the next start did
 
 
 CHILD = textwrap.dedent(
@@ -56,21 +110,29 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from serve.gateway.limits import SharedBuckets
-    bucket = SharedBuckets(Path(sys.argv[1])).bucket(0, rate=0.001, burst=6)
-    while time.time() < float(sys.argv[2]):
+    bucket = SharedBuckets(Path(sys.argv[1])).bucket(0, rate=1e-6, burst=20000)
+    Path(sys.argv[2]).touch()  # ready
+    while not Path(sys.argv[3]).exists():  # all take at once
         pass
-    print(sum(bucket.take() == 0 for _ in range(10)))
+    print(sum(bucket.take() == 0 for _ in range(15000)))
     """
 )
 
 
-def test_processes_taking_from_one_shared_bucket_get_its_burst_once_between_them(tmp_path):
+def test_processes_taking_from_one_shared_bucket_spend_its_tokens_exactly_once(tmp_path):
     path = tmp_path / "buckets"
-    SharedBuckets.create(path, [6])
-    start_at = str(time.time() + 1.0)  # both processes take at the same moment
+    SharedBuckets.create(path, [20000])
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready{i}" for i in range(2)]
     children = [
-        subprocess.Popen([sys.executable, "-c", CHILD, str(path), start_at], stdout=subprocess.PIPE, text=True)
-        for _ in range(2)
+        subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(r), str(go)], stdout=subprocess.PIPE, text=True)
+        for r in ready
     ]
-    passed = [int(child.communicate(timeout=30)[0]) for child in children]
-    assert sum(passed) == 6
+    deadline = time.monotonic() + 60
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        assert all(child.poll() is None for child in children), "a child process failed to start"
+        time.sleep(0.01)
+    go.touch()
+    passed = [int(child.communicate(timeout=60)[0]) for child in children]
+    assert sum(passed) == 20000  # 30,000 takes of 20,000 tokens: without the lock the count goes wrong
+    assert min(passed) > 0 and os.path.getsize(path) == 16
