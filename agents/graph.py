@@ -34,6 +34,10 @@ SYSTEM_PROMPT = """You are chemassist, a chemistry research assistant in an R&D 
 - If the library does not contain enough evidence, say so. If a tool reports an error, explain it plainly.
 - Never help to make chemical-weapon agents, their precursors or explosives.
 Answer concisely in Markdown."""
+CUT_OFF_NOTE = (
+    "The answer stopped at the length limit for one reply (CHEMASSIST_LLM_MAX_TOKENS); ask for the rest or a "
+    "shorter answer."
+)
 
 
 def _last_human(messages: Sequence[BaseMessage]) -> tuple[int, str]:
@@ -106,12 +110,13 @@ def build_graph(
             *[m for m in messages if not isinstance(m, SystemMessage)],
         ]
         reply, model_name, notes = models.invoke(state.get("role", "general"), prompt, tool_list, config)
-        if notes and not reply.tool_calls:
-            reply = AIMessage(
-                content=f"*{''.join(notes)}Answered by {model_name}.*\n\n{reply.content}",
-                response_metadata=reply.response_metadata,
-                id=reply.id,
-            )
+        if not reply.tool_calls:
+            head = f"*{''.join(notes)}Answered by {model_name}.*\n\n" if notes else ""
+            cut = reply.response_metadata.get("finish_reason") == "length"
+            tail = f"\n\n*{CUT_OFF_NOTE}*" if cut else ""
+            if head or tail:
+                content = f"{head}{reply.content}{tail}"
+                reply = AIMessage(content=content, response_metadata=reply.response_metadata, id=reply.id)
         return {"messages": [reply], "steps": steps + 1, "model_used": model_name}
 
     def guard_tools(state: AgentState) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class ModelEndpoint:
     base_url: str
     api_key: str | None = None
     timeout_s: float = 60.0
+    max_tokens: int | None = None  # per reply; a model that never writes its end token stops here
 
     def chat_model(self) -> BaseChatModel:
         return ChatOpenAI(
@@ -49,6 +50,7 @@ class ModelEndpoint:
             base_url=self.base_url,
             api_key=self.api_key or "not-needed",  # type: ignore[arg-type]
             timeout=self.timeout_s,
+            max_tokens=self.max_tokens,  # sent as max_completion_tokens (vLLM and llama-server take it)
             max_retries=0,  # fall back to the next model instead of waiting
             streaming=True,
             temperature=0,

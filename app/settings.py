@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         description='Model per role, JSON: {"chemistry": "chem-lora", "materials": "mat-lora", "general": "base"}.',
     )
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one call to the LLM endpoint.")
+    llm_max_tokens: int = Field(
+        default=2048, ge=16, le=262_144, description="Most tokens one model reply may write (its answer is cut there)."
+    )
     agent_max_steps: int = Field(default=6, ge=1, le=50, description="Model calls allowed in one chat turn.")
     agent_time_limit_s: float = Field(default=180.0, gt=0, description="Time allowed for one chat turn.")
     synthesis_time_limit_s: float = Field(default=20.0, gt=0, le=3600, description="Retrosynthesis search time.")

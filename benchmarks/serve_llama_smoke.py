@@ -4,8 +4,9 @@ The tests supervise a scripted fake; this runs the real engine through the same 
 
 1. A catalog entry (engine llama-server) becomes the real command line through `serve.launcher.spec_for`.
 2. `launcher.start` runs it under the supervisor: seconds until healthy.
-3. The gateway in front of it: /v1/models; chat completions (JSON and SSE); /v1/completions; an unknown model
-   (404); median latency of short completions direct and via the gateway.
+3. The gateway in front of it: /v1/models; chat completions (JSON and SSE); one turn of the app's agent (tools
+   bound, a reply limit); /v1/completions; an unknown model (404); latency of short completions direct and
+   via the gateway.
 4. llama-server's own /metrics (decode tokens/s) and the KV cache it allocated against `serve.sizing`.
 5. The backend killed (SIGKILL): seconds until the supervisor has it healthy again.
 6. `launcher.stop`: no process left behind.
@@ -211,6 +212,7 @@ def exercise(direct: str, gateway: str, entry: ModelEntry) -> dict:
         }
         events = sse_events(client, gateway, {**ask, "max_tokens": 32})
         out["chat_sse"] = {"events": len(events), "ends_with_done": events[-1] == "[DONE]"}
+        out["agent_turn"] = agent_turn(gateway, entry.name)
         completion = client.post(
             f"{gateway}/v1/completions", json={"model": entry.name, "prompt": "Ethanol boils at", "max_tokens": 8}
         )
@@ -233,6 +235,31 @@ def exercise(direct: str, gateway: str, entry: ModelEntry) -> dict:
             "decode_tokens_per_s": predicted / seconds if predicted and seconds else None,
         }
     return out
+
+
+def agent_turn(gateway: str, model: str) -> dict:
+    """One chat turn of the app's agent (LangGraph + ChatOpenAI with every tool bound) through the gateway."""
+    try:
+        from langchain_core.messages import HumanMessage
+        from langgraph.checkpoint.memory import InMemorySaver
+
+        from agents.graph import CUT_OFF_NOTE, build_graph
+        from agents.models import ModelChain, ModelEndpoint
+        from agents.toolkit import ToolContext, build_tools
+    except ImportError as exc:  # the GPU machine's Python has no agent packages
+        return {"skipped": f"agent packages not installed ({exc.name})"}
+    chain = ModelChain([ModelEndpoint("general", model, f"{gateway}/v1", timeout_s=60, max_tokens=64)])
+    graph = build_graph(chain, build_tools(ToolContext()), InMemorySaver())
+    started = time.perf_counter()
+    state = graph.invoke(
+        {"messages": [HumanMessage("What is the boiling point of ethanol?")]}, {"configurable": {"thread_id": "smoke"}}
+    )
+    answer = str(state["messages"][-1].content)
+    return {
+        "seconds": time.perf_counter() - started,
+        "model_used": state.get("model_used"),
+        "cut_at_64_tokens_and_said_so": answer.endswith(f"*{CUT_OFF_NOTE}*"),
+    }
 
 
 def crash_and_restart(state_dir: Path, name: str) -> dict:
@@ -261,6 +288,11 @@ def engine_version(text: str) -> str:
 def markdown(result: dict) -> str:
     r = result
     lat, kv, chat = r["latency_ms_8_tokens"], r["kv_cache"], r["chat_json"]
+    turn = r["agent_turn"]
+    agent = turn.get("skipped") or (
+        f"answered by {turn['model_used']} in {turn['seconds']:.2f} s; cut at the limit and said so: "
+        f"{turn['cut_at_64_tokens_and_said_so']}"
+    )
     command = " ".join(Path(a).name if a.endswith(".gguf") else a for a in r["argv"])
     ratio = kv["llama_cpp_mib"] / kv["serve_sizing_mib"] if kv["llama_cpp_mib"] else float("nan")
     return "\n".join(
@@ -282,6 +314,7 @@ def markdown(result: dict) -> str:
             f"| chat completion (SSE) via gateway | {r['chat_sse']['events']} events, ends with [DONE]: "
             f"{r['chat_sse']['ends_with_done']} |",
             f"| /v1/completions via gateway | HTTP {r['completions_status']} |",
+            f"| the app's agent turn (LangGraph, tools bound, max 64 tokens) via gateway | {agent} |",
             f"| unknown model via gateway | HTTP {r['unknown_model']['status']}: {r['unknown_model']['message']} |",
             f"| 8-token completion, median ms: direct / via gateway | {lat['direct']:.2f} / {lat['gateway']:.2f} "
             f"(added {lat['added']:+.2f} ms) |",

@@ -70,7 +70,9 @@ def model_chain(settings: Settings | None = None) -> ModelChain:
     for role in ROLES:
         model = settings.llm_role_models.get(role) or settings.llm_model
         if model:
-            endpoints.append(ModelEndpoint(role, model, settings.llm_base_url, key, settings.llm_timeout_s))
+            endpoints.append(
+                ModelEndpoint(role, model, settings.llm_base_url, key, settings.llm_timeout_s, settings.llm_max_tokens)
+            )
     return ModelChain(endpoints=endpoints)
 
 

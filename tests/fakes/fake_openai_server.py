@@ -194,6 +194,10 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 return
             call = _tool_call(messages, body.get("tools") or [])
             text = None if call else _reply_text(messages, args.reply_prefix)
+            finish = "tool_calls" if call else "stop"
+            limit = body.get("max_completion_tokens") or body.get("max_tokens")  # a word is a token here
+            if text and isinstance(limit, int) and len(text.split(" ")) > limit:
+                text, finish = " ".join(text.split(" ")[:limit]), "length"
             cid, created, model = f"chatcmpl-{uuid.uuid4().hex[:16]}", int(time.time()), body["model"]
             prompt_tokens = sum(len(str(m.get("content") or "").split()) for m in messages)
             completion_tokens = len(text.split()) if text else 1
@@ -202,7 +206,6 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
             }
-            finish = "tool_calls" if call else "stop"
             if not body.get("stream"):
                 message: dict[str, Any] = {"role": "assistant", "content": text}
                 if call:

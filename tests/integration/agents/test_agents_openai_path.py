@@ -5,7 +5,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents.graph import build_graph
+from agents.graph import CUT_OFF_NOTE, build_graph
 from agents.models import ModelChain, ModelEndpoint
 from agents.offline import OFFLINE_MODEL_NAME
 from agents.toolkit import ToolContext, build_tools
@@ -40,6 +40,17 @@ def test_served_model_calls_a_tool_and_streams_its_answer(fake_server, tools):
     assert "C9H8O4" in tool_messages[0].content
     assert state["model_used"] == "chem-lora (chemistry)"
     assert len(tokens) > 1 and "".join(tokens) == state["messages"][-1].content
+
+
+def test_an_answer_cut_at_the_length_limit_says_so(fake_server, tools):
+    chain = ModelChain([ModelEndpoint("chemistry", "chem-lora", fake_server, timeout_s=10, max_tokens=3)])
+    state = build_graph(chain, tools, InMemorySaver()).invoke(
+        {"messages": [HumanMessage("Tell me everything about the boiling point of ethanol")]},
+        {"configurable": {"thread_id": "cut"}},
+    )
+    answer = state["messages"][-1].content
+    assert answer.startswith("echo: Tell me\n\n")  # the server stopped after 3 tokens ...
+    assert answer.endswith(f"*{CUT_OFF_NOTE}*")  # ... and the reader is told why
 
 
 def test_unreachable_server_falls_back_to_offline_and_says_so(tools):

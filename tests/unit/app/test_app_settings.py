@@ -20,3 +20,20 @@ def test_environment_and_dotenv(tmp_path, monkeypatch):
     assert settings.llm_api_key.get_secret_value() == "sk-local"
     assert "sk-local" not in repr(settings)
     assert settings.resolved_milvus_uri == "http://milvus.lab:19530"
+
+
+def test_the_served_models_take_their_url_roles_and_reply_limit_from_the_settings(tmp_path):
+    from app.services.chat import model_chain
+
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        llm_base_url="http://gateway:8000/v1",
+        llm_model="base",
+        llm_role_models={"chemistry": "chem-lora"},
+        llm_max_tokens=512,
+    )
+    endpoints = {e.role: e for e in model_chain(settings).endpoints}
+    assert endpoints["chemistry"].model == "chem-lora" and endpoints["general"].model == "base"
+    assert {e.max_tokens for e in endpoints.values()} == {512}
+    assert {e.base_url for e in endpoints.values()} == {"http://gateway:8000/v1"}
+    assert not model_chain(Settings(data_dir=tmp_path / "var")).endpoints  # no URL: offline mode
