@@ -41,6 +41,7 @@ from serve_gateway import free_port, start_gateway  # noqa: E402 - the same gate
 from serve import launcher  # noqa: E402
 from serve.catalog import ModelEntry  # noqa: E402
 from serve.sizing import kv_bytes_per_token  # noqa: E402
+from serve.telemetry import parse_backend_metrics, read_gpus  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 MiB = 1024 * 1024
@@ -234,6 +235,16 @@ def exercise(direct: str, gateway: str, entry: ModelEntry) -> dict:
             "tokens_predicted_total": predicted,
             "decode_tokens_per_s": predicted / seconds if predicted and seconds else None,
         }
+        counters = parse_backend_metrics(text, time.monotonic())  # what the Models page and `serve load` read
+        out["telemetry"] = {
+            "engine": counters.engine if counters else None,
+            "generated_tokens_read": counters.generated if counters else None,
+        }
+        readings, why = read_gpus()
+        out["gpus"] = [
+            f"{g.name}: {g.utilization_pct:.0f}%, {g.memory_used_gib:.1f} GiB, {g.temperature_c:.0f} C"
+            for g in readings
+        ] or why
     return out
 
 
@@ -288,6 +299,7 @@ def engine_version(text: str) -> str:
 def markdown(result: dict) -> str:
     r = result
     lat, kv, chat = r["latency_ms_8_tokens"], r["kv_cache"], r["chat_json"]
+    gpus = "; ".join(r["gpus"]) if isinstance(r["gpus"], list) else r["gpus"]
     turn = r["agent_turn"]
     agent = turn.get("skipped") or (
         f"answered by {turn['model_used']} in {turn['seconds']:.2f} s; cut at the limit and said so: "
@@ -319,6 +331,10 @@ def markdown(result: dict) -> str:
             f"| 8-token completion, median ms: direct / via gateway | {lat['direct']:.2f} / {lat['gateway']:.2f} "
             f"(added {lat['added']:+.2f} ms) |",
             f"| llama-server decode tokens/s (its /metrics) | {r['llama_metrics']['decode_tokens_per_s']:.0f} |",
+            f"| serve.telemetry reads the same page | engine {r['telemetry']['engine']}, "
+            f"{r['telemetry']['generated_tokens_read']:.0f} generated tokens (llama-server: "
+            f"{r['llama_metrics']['tokens_predicted_total']:.0f}) |",
+            f"| GPUs during the run (NVML) | {gpus} |",
             f"| KV cache for {kv['n_ctx']} tokens: llama.cpp allocated / serve.sizing | "
             f"{kv['llama_cpp_mib']} MiB / {kv['serve_sizing_mib']:.2f} MiB (ratio {ratio:.3f}) |",
             f"| killed with SIGKILL: healthy again after | {r['restart']['seconds_to_healthy_after_kill']:.2f} s "

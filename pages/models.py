@@ -36,6 +36,25 @@ with ui.reported("Reading the catalog"):
     else:
         catalog = serving.read_catalog(catalog_path)
 
+
+@st.fragment(run_every=5)
+def _live_load(state_dir) -> None:  # type: ignore[no-untyped-def]
+    """Tokens/s and queue of each healthy backend (from its /metrics) and this host's GPUs, every 5 s."""
+    st.markdown("**Live load**")
+    previous = st.session_state.get("models_load_readings", {})
+    with ui.reported("Reading the servers' metrics"):
+        load, st.session_state["models_load_readings"] = serving.live_load(state_dir, previous)
+        if load:
+            st.table(pd.DataFrame(load), hide_index=True, border="horizontal")
+        gpus, why = serving.gpu_rows()
+        if gpus:
+            st.table(pd.DataFrame(gpus), hide_index=True, border="horizontal")
+        st.caption(
+            "Tokens/s: growth of each engine's own token counters (vLLM, llama-server `--metrics`) between "
+            "readings 5 s apart. " + (why + "." if why else "GPUs: NVML.")
+        )
+
+
 tab_catalog, tab_sizing, tab_plan, tab_status = st.tabs(
     ["Catalog", "Sizing calculator", "Placement plan", "Status"], key="models_tab", on_change="rerun"
 )
@@ -231,6 +250,8 @@ with tab_status:
             _follow()
         else:
             _status_table(rows)
+    if tab_status.open is not False:  # only while the tab is shown: it reads every 5 s
+        _live_load(state_dir)
     for row in rows:
         name = str(row["name"])
         running = row["status"] not in ("stopped", "failed", "dead")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
 
 import typer
@@ -185,6 +186,38 @@ def status(state_dir: Path = STATE_OPT, as_json: bool = JSON_OPT) -> None:
             str(row["message"]),
         )
     console.print(table)
+
+
+@cli.command()
+@friendly_errors
+def load(
+    interval: float = typer.Option(2.0, "--interval", min=0.2, help="Seconds between the two readings."),
+    state_dir: Path = STATE_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Tokens/s, queue and KV-cache use of each healthy backend (its /metrics), and this host's GPUs (NVML)."""
+    folder = _state_dir(state_dir)
+    _, first = serving.live_load(folder, {})
+    time.sleep(interval)
+    rows, _ = serving.live_load(folder, first)
+    gpus, why = serving.gpu_rows()
+    if as_json:
+        print_json({"backends": rows, "gpus": gpus, "gpus_unavailable": why})
+        return
+    if rows:
+        table = Table(*rows[0].keys())
+        for row in rows:
+            table.add_row(*(str(v) for v in row.values()))
+        console.print(table)
+    else:
+        console.print(f"No healthy backend was started from {folder}.")
+    if gpus:
+        table = Table(*gpus[0].keys())
+        for gpu in gpus:
+            table.add_row(*(str(v) for v in gpu.values()))
+        console.print(table)
+    else:
+        console.print(f"GPUs: {why}")
 
 
 @cli.command()

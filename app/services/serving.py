@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import shlex
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 
 from app.errors import ValidationFailed
 from app.settings import PROJECT_ROOT, get_settings
-from serve import launcher, systemd
+from serve import launcher, systemd, telemetry
 from serve.catalog import Catalog, ModelEntry, format_validation_error, load_catalog, parse_catalog
 from serve.costs import batch_decode_tokens_per_s
 from serve.errors import NotRunning, ServeError
@@ -147,6 +148,68 @@ def status(state_dir: Path, probe: bool = True) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def live_load(
+    state_dir: Path, previous: dict[str, telemetry.BackendCounters]
+) -> tuple[list[dict[str, object]], dict[str, telemetry.BackendCounters]]:
+    """Each healthy backend's tokens/s since PREVIOUS (the readings the last call returned), queue and KV-cache
+    use, from the engine's own /metrics; and this call's readings, to pass to the next call."""
+    rows: list[dict[str, object]] = []
+    readings: dict[str, telemetry.BackendCounters] = {}
+    for state in launcher.list_states(state_dir):
+        if state.status != "healthy":
+            continue
+        row: dict[str, object] = {"name": state.name, "engine": "-", "generated tok/s": "-", "prompt tok/s": "-"}
+        row |= {"running": "-", "waiting": "-", "KV cache": "-", "note": ""}
+        try:
+            text = httpx.get(f"{state.base_url}/metrics", timeout=2).text
+        except httpx.HTTPError as exc:
+            rows.append(row | {"note": f"metrics unreachable ({type(exc).__name__})"})
+            continue
+        counters = telemetry.parse_backend_metrics(text, time.monotonic())
+        if counters is None:
+            rows.append(row | {"note": "no vLLM or llama-server token counters at /metrics"})
+            continue
+        readings[state.name] = counters
+        load = telemetry.backend_load(counters, previous.get(state.name))
+        rows.append(
+            row
+            | {
+                "engine": load.engine,
+                "generated tok/s": _number(load.generated_per_s),
+                "prompt tok/s": _number(load.prompt_per_s),
+                "running": _number(load.running),
+                "waiting": _number(load.waiting),
+                "KV cache": "-" if load.kv_cache is None else f"{load.kv_cache:.0%}",
+                "note": "" if load.generated_per_s is not None else "tokens/s from the next reading",
+            }
+        )
+    return rows, readings
+
+
+def gpu_rows() -> tuple[list[dict[str, object]], str | None]:
+    """This host's GPUs as table rows (NVML), or none and why not."""
+    readings, why = telemetry.read_gpus()
+    rows = [
+        {
+            "GPU": f"{g.index}: {g.name}",
+            "utilization": f"{g.utilization_pct:.0f}%",
+            "memory": f"{g.memory_used_gib:.1f} / {g.memory_total_gib:.1f} GiB",
+            "temperature": f"{g.temperature_c:.0f} °C",
+            "power": "-" if g.power_w is None else f"{g.power_w:.0f} W" + _limit(g.power_limit_w),
+        }
+        for g in readings
+    ]
+    return rows, why
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _limit(watts: float | None) -> str:
+    return "" if watts is None else f" of {watts:.0f} W"
 
 
 def logs(state_dir: Path, name: str, lines: int = 50) -> list[str]:

@@ -32,11 +32,41 @@ class FakeState:
         self.lock = threading.Lock()
         self.requests = 0
         self.hanging = threading.Event()
+        self.prompt_tokens = 0  # totals for /metrics, in vLLM's names
+        self.generated_tokens = 0
+        self.running = 0
 
     def count(self) -> int:
         with self.lock:
             self.requests += 1
             return self.requests
+
+    def add_tokens(self, prompt: int, generated: int) -> None:
+        with self.lock:
+            self.prompt_tokens += prompt
+            self.generated_tokens += generated
+
+    def metrics(self, models: list[str]) -> str:
+        """The counters and gauges vLLM's /metrics has for token throughput and the queue (Prometheus text)."""
+        label = f'{{model_name="{models[0]}"}}'
+        lines = [
+            "# HELP vllm:num_requests_running Number of requests in model execution batches.",
+            "# TYPE vllm:num_requests_running gauge",
+            f"vllm:num_requests_running{label} {float(self.running)}",
+            "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
+            "# TYPE vllm:num_requests_waiting gauge",
+            f"vllm:num_requests_waiting{label} 0.0",
+            "# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.",
+            "# TYPE vllm:kv_cache_usage_perc gauge",
+            f"vllm:kv_cache_usage_perc{label} {min(1.0, self.running / 64):.4f}",
+            "# HELP vllm:prompt_tokens_total Number of prefill tokens processed.",
+            "# TYPE vllm:prompt_tokens_total counter",
+            f"vllm:prompt_tokens_total{label} {float(self.prompt_tokens)}",
+            "# HELP vllm:generation_tokens_total Number of generation tokens processed.",
+            "# TYPE vllm:generation_tokens_total counter",
+            f"vllm:generation_tokens_total{label} {float(self.generated_tokens)}",
+        ]
+        return "\n".join(lines) + "\n"
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
@@ -101,8 +131,9 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
 
         # -- misbehaviour -----------------------------------------------------------------------
         def _before(self) -> bool:
-            # Health checks do not count toward --crash-after / --hang-after; a hung server hangs them too.
-            n = state.requests if self.path == "/health" else state.count()
+            # Health checks and metrics scrapes do not count toward --crash-after / --hang-after; a hung server
+            # hangs them too.
+            n = state.requests if self.path in ("/health", "/metrics") else state.count()
             if args.crash_after is not None and n > args.crash_after:
                 sys.stdout.write(f"crashing after {args.crash_after} requests\n")
                 sys.stdout.flush()
@@ -164,6 +195,13 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path == "/health":
                 self._json(200, {"status": "ok"})
+            elif self.path == "/metrics":
+                data = state.metrics(args.model).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             elif self.path == "/v1/models":
                 now = int(time.time())
                 data = [{"id": m, "object": "model", "created": now, "owned_by": "fake"} for m in args.model]
@@ -184,8 +222,15 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._error(404, f"no route {self.path}")
                 return
             body = self._body()
-            if body is not None:
+            if body is None:
+                return
+            with state.lock:
+                state.running += 1
+            try:
                 route(body)
+            finally:
+                with state.lock:
+                    state.running -= 1
 
         def _chat(self, body: dict[str, Any]) -> None:
             messages = body.get("messages")
@@ -206,6 +251,7 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
             }
+            state.add_tokens(prompt_tokens, completion_tokens)
             if not body.get("stream"):
                 message: dict[str, Any] = {"role": "assistant", "content": text}
                 if call:

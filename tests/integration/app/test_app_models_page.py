@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
@@ -66,6 +67,18 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
         assert [(r["status"], r["health"]) for r in serving.status(state_dir)] == [("healthy", "ok")]
         at.run()
         assert at.selectbox(key="models_start_pick").options == []  # running: nothing left to start
+
+        # Live load: the backend's own token counters (vLLM's /metrics names), read at each run of the page.
+        at.session_state["models_tab"] = "Status"
+        at.run()
+        url = serving.status(state_dir)[0]["url"]
+        body = {"model": "fake-chat", "messages": [{"role": "user", "content": "one two three four"}]}
+        for _ in range(3):
+            httpx.post(f"{url}/v1/chat/completions", json=body, timeout=10).raise_for_status()
+        at.run()
+        [load] = [t.value for t in at.table if "generated tok/s" in t.value.columns]
+        assert load.loc[0, "engine"] == "vllm" and float(load.loc[0, "generated tok/s"]) > 0
+        assert any("GPU telemetry needs nvidia-ml-py" in c.value for c in at.caption)
         at.button(key="stop_fake-chat").click().run()
         assert "Stopped fake-chat." in [s.value for s in at.success]
         assert serving.status(state_dir)[0]["status"] == "stopped"

@@ -31,6 +31,7 @@ def test_every_serve_command_has_help():
         ["down"],
         ["status"],
         ["logs"],
+        ["load"],
         ["systemd"],
         ["gateway"],
         ["alerts"],
@@ -111,6 +112,10 @@ def test_up_status_logs_down_from_separate_invocations(tmp_path, scripted_catalo
             chat = {"model": "chemistry", "messages": [{"role": "user", "content": "hi"}]}
             reply = httpx.post(f"{gw.url}/v1/chat/completions", json=chat).json()
         assert reply["model"] == "chem-lora"
+        # `serve load`: tokens/s between two readings of the backend's /metrics (the request above: 2 tokens)
+        load = json.loads(invoke("load", "--state-dir", state, "--interval", "0.5", "--json").output)
+        assert [(b["name"], b["engine"], b["running"]) for b in load["backends"]] == [("fake-chat", "vllm", "0.0")]
+        assert load["gpus"] == [] and "nvidia-ml-py" in load["gpus_unavailable"]
     finally:
         stopped = invoke("down", "--state-dir", state)
     assert "fake-chat: stopped" in stopped.output
