@@ -124,11 +124,14 @@ def down(state_dir: Path, names: list[str] | None = None) -> list[BackendState]:
         return [launcher.stop(state_dir, name) for name in targets]
 
 
+NONE = "—"  # an empty table cell ("-" would render as a Markdown list bullet)
+
+
 def status(state_dir: Path, probe: bool = True) -> list[dict[str, object]]:
     """Every backend started from STATE_DIR: supervisor status plus a live /health probe."""
     rows = []
     for state in launcher.list_states(state_dir):
-        health = "-"
+        health = NONE
         if probe and state.status not in ("stopped", "failed", "dead"):
             try:
                 code = httpx.get(f"{state.base_url}/health", timeout=2).status_code
@@ -160,8 +163,8 @@ def live_load(
     for state in launcher.list_states(state_dir):
         if state.status != "healthy":
             continue
-        row: dict[str, object] = {"name": state.name, "engine": "-", "generated tok/s": "-", "prompt tok/s": "-"}
-        row |= {"running": "-", "waiting": "-", "KV cache": "-", "note": ""}
+        row: dict[str, object] = {"name": state.name, "engine": NONE, "generated tok/s": NONE, "prompt tok/s": NONE}
+        row |= {"running": NONE, "waiting": NONE, "KV cache": NONE, "note": ""}
         try:
             text = httpx.get(f"{state.base_url}/metrics", timeout=2).text
         except httpx.HTTPError as exc:
@@ -179,9 +182,9 @@ def live_load(
                 "engine": load.engine,
                 "generated tok/s": _number(load.generated_per_s),
                 "prompt tok/s": _number(load.prompt_per_s),
-                "running": _number(load.running),
-                "waiting": _number(load.waiting),
-                "KV cache": "-" if load.kv_cache is None else f"{load.kv_cache:.0%}",
+                "running": NONE if load.running is None else f"{load.running:.0f}",
+                "waiting": NONE if load.waiting is None else f"{load.waiting:.0f}",
+                "KV cache": NONE if load.kv_cache is None else f"{load.kv_cache:.0%}",
                 "note": "" if load.generated_per_s is not None else "tokens/s from the next reading",
             }
         )
@@ -197,7 +200,7 @@ def gpu_rows() -> tuple[list[dict[str, object]], str | None]:
             "utilization": f"{g.utilization_pct:.0f}%",
             "memory": f"{g.memory_used_gib:.1f} / {g.memory_total_gib:.1f} GiB",
             "temperature": f"{g.temperature_c:.0f} °C",
-            "power": "-" if g.power_w is None else f"{g.power_w:.0f} W" + _limit(g.power_limit_w),
+            "power": NONE if g.power_w is None else f"{g.power_w:.0f} W" + _limit(g.power_limit_w),
         }
         for g in readings
     ]
@@ -205,7 +208,7 @@ def gpu_rows() -> tuple[list[dict[str, object]], str | None]:
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    return NONE if value is None else f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
 def _limit(watts: float | None) -> str:

@@ -2,12 +2,17 @@
 watches the Compute planner's break-even move when a cloud price changes."""
 
 import re
+import time
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from app.services import accounts
+from app.services import accounts, serving
+from serve import launcher
+from serve.launcher import LaunchSpec
 from tests.e2e.conftest import screenshot, sign_in
+from tests.integration.serve.conftest import fake_argv, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -58,3 +63,34 @@ def test_admin_sizes_a_70b_model_and_plans_compute(live_app, page):
     expect(verdict).not_to_have_text(before)
     expect(verdict).to_be_visible()
     tall_screenshot(page, "compute_planner", height=2900)
+
+
+def test_everyone_sees_a_running_servers_live_load(live_app, page):
+    """A model server (the scripted one, speaking vLLM's protocol and metrics) runs under the supervisor; a
+    chemist opens the Status tab and watches its tokens/s appear while requests arrive."""
+    state_dir = serving.default_state_dir()
+    port = free_port()
+    spec = LaunchSpec(name="chem-server", argv=fake_argv(port, "--model", "chem-lora"), port=port)
+    launcher.start(spec, state_dir)
+    try:
+        launcher.wait_healthy(state_dir, "chem-server", 30)
+        accounts.create_user("carol", PASSWORD)
+        sign_in(page, live_app, "carol", PASSWORD)
+        main = page.get_by_test_id("stMainBlockContainer")
+        page.get_by_role("link", name="Models").click()
+        page.get_by_role("tab", name="Status").click()
+        expect(main.get_by_text("Live load")).to_be_visible()
+        expect(main.get_by_role("cell", name="vllm", exact=True)).to_be_visible()
+        body = {"model": "chem-lora", "messages": [{"role": "user", "content": "a b c d e f g h"}]}
+        load = main.get_by_role("table").filter(has_text="generated tok/s")
+        generated = load.locator("tbody tr").first.locator("td").nth(2)
+        nonzero = re.compile(r"^(0\.[1-9]|[1-9])")  # the page reads the counters every 5 s
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not nonzero.match(generated.inner_text()):
+            httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body, timeout=10)
+            page.wait_for_timeout(250)
+        expect(generated).to_have_text(nonzero)
+        expect(main.get_by_text(re.compile("GPU telemetry needs nvidia-ml-py|GPUs: NVML"))).to_be_visible()
+        tall_screenshot(page, "models_status_live_load", height=1400)
+    finally:
+        launcher.stop(state_dir, "chem-server")

@@ -114,7 +114,7 @@ def test_up_status_logs_down_from_separate_invocations(tmp_path, scripted_catalo
         assert reply["model"] == "chem-lora"
         # `serve load`: tokens/s between two readings of the backend's /metrics (the request above: 2 tokens)
         load = json.loads(invoke("load", "--state-dir", state, "--interval", "0.5", "--json").output)
-        assert [(b["name"], b["engine"], b["running"]) for b in load["backends"]] == [("fake-chat", "vllm", "0.0")]
+        assert [(b["name"], b["engine"], b["running"]) for b in load["backends"]] == [("fake-chat", "vllm", "0")]
         assert load["gpus"] == [] and "nvidia-ml-py" in load["gpus_unavailable"]
     finally:
         stopped = invoke("down", "--state-dir", state)
