@@ -11,7 +11,8 @@
 #                                 annotated-doc, opentelemetry-api, uvicorn, httptools, gguf (versions as in .venv);
 #                                 its image already has httpx, uvloop, numpy, PyYAML, prometheus-client, click, h11
 #                                 (device KINDS.md). Dry-run here: PYTHONPATH=<those installed with python3.12>.
-# Then, through the device tool: run `bash benchmarks/gpu_llama_smoke.sh` with carry [".device", ".whl"].
+# Then, through the device tool: run `bash benchmarks/gpu_llama_smoke.sh` with carry [".device", ".whl"]; add
+# `--with-gateway-bench` to also run the gateway benchmark once (about 2 more minutes) on the host's cores.
 # It builds llama-server with CUDA for the card it finds (FlashAttention kernels off: half the build time) and
 # writes serve_llama_smoke_device.{json,md} and the build logs to $OUT.
 set -euo pipefail
@@ -31,3 +32,7 @@ cmake --build /tmp/llama/build --target llama-server -j"$(nproc)" >"$OUT/build.l
 echo "llama-server built with CUDA in $(( $(date +%s) - started )) s"
 python3 benchmarks/serve_llama_smoke.py --llama-server /tmp/llama/build/bin/llama-server \
   --machine "$GPU; $(nproc)-core host (llama.cpp built with CUDA)" --suffix _device --results "$OUT"
+if [[ "${1:-}" == "--with-gateway-bench" ]]; then
+  python3 benchmarks/serve_gateway.py --repeat 1 --machine "$(nproc)-core host of the $GPU" --suffix _device \
+    --results "$OUT"
+fi
