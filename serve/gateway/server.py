@@ -9,9 +9,11 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,21 +88,38 @@ def run(config: GatewayConfig, host: str, port: int, workers: int = 1, log_level
         (run_dir / METRICS_DIR).mkdir()
         # prometheus_client reads this when a worker imports it; it is also how a worker finds the run directory.
         os.environ[_METRICS_ENV] = str(run_dir / METRICS_DIR)
-        uvicorn.run(
-            "serve.gateway.server:worker_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            access_log=False,
-        )
+        with _workers_skip_main_module():
+            uvicorn.run(
+                "serve.gateway.server:worker_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level=log_level,
+                access_log=False,
+            )
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
         if saved is None:
             os.environ.pop(_METRICS_ENV, None)
         else:
             os.environ[_METRICS_ENV] = saved
+
+
+@contextlib.contextmanager
+def _workers_skip_main_module() -> Iterator[None]:
+    """uvicorn's workers are spawned interpreters, and a spawned interpreter first imports the program's
+    __main__ module (multiprocessing finds it through its __spec__ or __file__). Started from the chemassist
+    CLI, that is all of chemassist (torch, RDKit): ~6 s per worker, past uvicorn's 5 s start-up check, and
+    hundreds of MB each. The workers need only serve.gateway, so the main module is hidden while they run."""
+    main = sys.modules["__main__"]
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    main.__spec__ = None
+    main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)
 
 
 def worker_app() -> Any:

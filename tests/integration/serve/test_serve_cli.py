@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import httpx
 import pytest
 import yaml
-from conftest import FAKE_SERVER, free_port
+from conftest import FAKE_SERVER, free_port, wait_for_health
 from typer.testing import CliRunner
 
 from app.cli.serve import cli
@@ -112,6 +113,23 @@ def test_up_status_logs_down_from_separate_invocations(tmp_path, scripted_catalo
             chat = {"model": "chemistry", "messages": [{"role": "user", "content": "hi"}]}
             reply = httpx.post(f"{gw.url}/v1/chat/completions", json=chat).json()
         assert reply["model"] == "chem-lora"
+        # `chemassist gateway` (top level, as the issue names it) with 2 workers: routes, and logs each request
+        gw_port = free_port()
+        argv = [sys.executable, "-m", "app.cli.main", "gateway", "--state-dir", state, "--catalog", str(catalog)]
+        gateway = subprocess.Popen(
+            [*argv, "--port", str(gw_port), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for_health(f"http://127.0.0.1:{gw_port}", timeout_s=30)
+            secret = {"model": "chemistry", "messages": [{"role": "user", "content": "zanzibar-compound-7"}]}
+            reply = httpx.post(f"http://127.0.0.1:{gw_port}/v1/chat/completions", json=secret).json()
+            assert reply["model"] == "chem-lora"
+        finally:
+            gateway.terminate()
+            output = gateway.communicate(timeout=30)[0].decode()
+        assert "key=anonymous model=chem-lora backend=fake-chat status=200" in output  # a worker's request log
+        assert "zanzibar" not in output  # and never the prompt
+        assert "died" not in output  # the workers start light: they do not import the whole CLI
         # `serve load`: tokens/s between two readings of the backend's /metrics (the request above: 2 tokens)
         load = json.loads(invoke("load", "--state-dir", state, "--interval", "0.5", "--json").output)
         assert [(b["name"], b["engine"], b["running"]) for b in load["backends"]] == [("fake-chat", "vllm", "0")]
