@@ -204,20 +204,19 @@ def load(
     if as_json:
         print_json({"backends": rows, "gpus": gpus, "gpus_unavailable": why})
         return
-    if rows:
-        table = Table(*rows[0].keys())
-        for row in rows:
-            table.add_row(*(str(v) for v in row.values()))
-        console.print(table)
-    else:
-        console.print(f"No healthy backend was started from {folder}.")
-    if gpus:
-        table = Table(*gpus[0].keys())
-        for gpu in gpus:
-            table.add_row(*(str(v) for v in gpu.values()))
-        console.print(table)
-    else:
-        console.print(f"GPUs: {why}")
+    _print_rows(rows, f"No healthy backend was started from {folder}.")
+    _print_rows(gpus, f"GPUs: {why}")
+
+
+def _print_rows(rows: list[dict[str, object]], when_empty: str) -> None:
+    """Rows of one shape as a table (their keys as the header), or WHEN_EMPTY."""
+    if not rows:
+        console.print(when_empty)
+        return
+    table = Table(*rows[0].keys())
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
 
 
 @cli.command()
