@@ -63,19 +63,17 @@ def parse_backend_metrics(text: str, at: float) -> BackendCounters | None:
     except ValueError:
         return None
     for engine, names in ENGINE_METRICS.items():
-        if any(n in values for n in names["generated"]):
-
-            def first(kind: str, names: dict[str, tuple[str, ...]] = names) -> float | None:
-                return next((values[n] for n in names[kind] if n in values), None)
-
+        # The first of each kind's names the page has (a newer engine's name, then an older one's).
+        found = {kind: next((values[n] for n in options if n in values), None) for kind, options in names.items()}
+        if found["generated"] is not None:
             return BackendCounters(
                 engine=engine,
                 at=at,
-                generated=first("generated") or 0.0,
-                prompt=first("prompt") or 0.0,
-                running=first("running"),
-                waiting=first("waiting"),
-                kv_cache=first("kv_cache"),
+                generated=found["generated"],
+                prompt=found["prompt"] or 0.0,
+                running=found["running"],
+                waiting=found["waiting"],
+                kv_cache=found["kv_cache"],
             )
     return None
 

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from serve.gateway.app import BUCKETS_FILE, METRICS_DIR, create_app
 from serve.gateway.config import GatewayConfig, load_gateway_config
 from serve.gateway.limits import SharedBuckets
+from serve.launcher import process_start_ticks
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"  # the request log's lines
 _RUN_DIR_PREFIX = "chemassist-gateway-"
@@ -147,11 +148,10 @@ def _remove_stale_run_dirs() -> None:
             if folder.stat().st_uid != os.getuid():
                 continue
             parent = json.loads((folder / _RUN_FILE).read_text(encoding="utf-8"))["parent_pid"]
-            os.kill(parent, 0)  # still running: not stale
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
         except (OSError, ValueError, KeyError):
             continue
+        if process_start_ticks(parent) is None:  # gone (or a zombie): nothing will clean up after it
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reveal(data: Any) -> Any:
