@@ -17,6 +17,10 @@ class PermissionDenied(ChemassistError):
     """The current user may see the thing but not do this to it."""
 
 
+class AccountDisabled(PermissionDenied):
+    """The acting account was deactivated or deleted since it signed in: it may do nothing more."""
+
+
 class AuthenticationFailed(ChemassistError):
     """Wrong username or password; deliberately says nothing about which."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         description="OpenAI-compatible base URL (gateway, vLLM, llama-server); unset = offline mode.",
     )
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM endpoint, if it needs one.")
+    llm_api_key_file: Path | None = Field(
+        default=None, description="A file holding the LLM endpoint's API key (kept out of the environment and ps)."
+    )
     llm_model: str | None = Field(default=None, description="Model name to request from the LLM endpoint.")
     llm_role_models: dict[str, str] = Field(
         default_factory=dict,
@@ -60,11 +63,37 @@ class Settings(BaseSettings):
     )
     sso_auto_create: bool = Field(default=False, description="Create a chemist account on first SSO sign-in.")
     session_days: int = Field(default=14, ge=1, description="How long a 'stay signed in' browser token lives.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs session exports; default: a random key made at first use and kept in the "
+        "app database (shared by every web replica of the installation).",
+    )
+    secret_key_file: Path | None = Field(default=None, description="A file holding the export-signing key.")
+    # Read by `chemassist gateway` only; kept out of the command line, where `ps` would show the keys.
+    gateway_api_keys: SecretStr | None = Field(
+        default=None, description="Gateway API keys: NAME=KEY[:RATE_PER_S] entries separated by commas or newlines."
+    )
 
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        """A secret given as a file (readable by the app's user only, say) wins over the plain variable."""
+        for file_field, field in (("llm_api_key_file", "llm_api_key"), ("secret_key_file", "secret_key")):
+            path = getattr(self, file_field)
+            if path is None:
+                continue
+            try:
+                text = Path(path).expanduser().read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"CHEMASSIST_{file_field.upper()}: cannot read {path}: {exc.strerror}") from None
+            if not text:
+                raise ValueError(f"CHEMASSIST_{file_field.upper()}: {path} is empty")
+            setattr(self, field, SecretStr(text))
+        return self
 
     @property
     def resolved_database_url(self) -> str:
@@ -79,8 +108,10 @@ class Settings(BaseSettings):
         return self.data_dir / "logs"
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        """Make the data and log folders, readable by the app's own user only (0700)."""
+        for folder in (self.data_dir, self.logs_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
 
 
 @lru_cache(maxsize=1)

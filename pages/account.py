@@ -26,8 +26,9 @@ with st.form("change_password", clear_on_submit=True):
             st.error("The new passwords differ; nothing was changed.")
         else:
             try:
-                accounts.change_password(account.id, current, new)
-                st.success("Password changed.")
+                accounts.change_password(account, current, new)
+                auth.renew_token()
+                st.success("Password changed. Other browsers that stayed signed in must sign in again.")
             except ChemassistError as exc:
                 st.error(str(exc))
 

@@ -26,7 +26,7 @@ with st.form("add_user", clear_on_submit=True):
     if st.form_submit_button("Add user", type="primary"):
         secret = password or accounts.generate_password()
         try:
-            created = accounts.create_user(username, secret, display_name=display_name, role=role)
+            created = accounts.create_user(username, secret, display_name=display_name, role=role, actor=account)
         except ChemassistError as exc:
             st.error(str(exc))
         else:
@@ -35,7 +35,7 @@ with st.form("add_user", clear_on_submit=True):
                 st.info(f"Generated password for {created.username}: `{secret}` (shown once).")
 
 st.subheader("Users")
-for user in accounts.list_users():
+for user in accounts.list_users(account):
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 1.5, 1.5], vertical_alignment="center")
         c1.markdown(f"**{user.username}** · {user.display_name}" + ("" if user.active else " · :red[deactivated]"))

@@ -11,6 +11,8 @@ st.caption("Chemistry research assistant. Your lab's data stays on your lab's se
 
 left, _ = st.columns([1, 1])
 with left:
+    if reason := st.session_state.pop("signed_out_reason", None):
+        st.warning(reason)
     with st.form("sign_in"):
         username = st.text_input("Username", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")

@@ -212,7 +212,7 @@ with tab_status:
         )
         if col_start.button("Start", icon=":material/play_circle:", key="models_start", disabled=not startable):
             try:
-                serving.launch(plan, state_dir, str(pick))
+                serving.launch(plan, state_dir, str(pick), actor=account)
             except ChemassistError as exc:
                 st.session_state["models_flash"] = ("error", str(exc))
             else:
@@ -263,7 +263,7 @@ with tab_status:
             if running and st.button("Stop", key=f"stop_{name}", icon=":material/stop_circle:"):
                 try:
                     with st.spinner(f"Stopping {name} (SIGTERM, then SIGKILL after the grace period)…"):
-                        serving.down(state_dir, [name])
+                        serving.down(state_dir, [name], actor=account)
                 except ChemassistError as exc:
                     st.session_state["models_flash"] = ("error", str(exc))
                 else:

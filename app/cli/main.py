@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from app.cli import agent, db, doctor, export, library, mol, predict, retro, serve, sessions, users, webapp, workshops
+from app.services import bootstrap
 
 app = typer.Typer(
     name="chemassist",
@@ -33,6 +34,9 @@ app.add_typer(sessions.cli, name="sessions")
 
 
 def main() -> None:
+    # Everything the CLI writes under the data folder (database, Milvus Lite file, logs, server state) is the
+    # lab's own: files 0600, folders 0700, also in the web app and servers it starts.
+    bootstrap.private_files()
     app()
 
 

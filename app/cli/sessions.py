@@ -28,8 +28,14 @@ def export_session(session_id: int, username: str, fmt: str, output: Path | None
         "json": lambda: export.to_json(actor, session_id),
     }[fmt]()
     path = output or Path(export.filename(info, fmt))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationFailed(
+            f"Cannot write {path}: {exc.strerror or exc}. Nothing was written; choose a folder you may write to "
+            "with --output."
+        ) from None
     return path
 
 
@@ -62,5 +68,9 @@ def import_command(
         raise ValidationFailed(f"{file} does not exist.")
     if file.stat().st_size > export.MAX_IMPORT_BYTES:
         raise ValidationFailed(f"{file} is larger than {export.MAX_IMPORT_BYTES // 2**20} MB; nothing was imported.")
-    result = export.import_session(accounts.find_account(username), file.read_bytes(), title=title)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"Cannot read {file}: {exc.strerror or exc}. Nothing was imported.") from None
+    result = export.import_session(accounts.find_account(username), data, title=title)
     console.print(f"{result.summary} Session id {result.session.id}.")

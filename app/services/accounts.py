@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -16,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import AuthToken, LoginThrottle, Role, User, utcnow
-from app.errors import AuthenticationFailed, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+from app.errors import AuthenticationFailed, NotFound, TooManyAttempts, ValidationFailed
+from app.services import access
+from app.services.identity import Account, account_of
 from app.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -24,39 +25,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
-
-
-@dataclass(frozen=True)
-class Account:
-    """What the rest of the app may know about a user (never the hash)."""
-
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    active: bool
-    created_at: datetime
-    last_login_at: datetime | None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin
-
-    @property
-    def can_review(self) -> bool:
-        return self.role in (Role.admin, Role.instructor)
-
-
-def _account(user: User) -> Account:
-    return Account(
-        id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        active=user.active,
-        created_at=user.created_at,
-        last_login_at=user.last_login_at,
-    )
 
 
 def normalize_username(username: str) -> str:
@@ -85,7 +53,15 @@ def _get_user(db: Session, username: str) -> User:
     return user
 
 
-def create_user(username: str, password: str, display_name: str = "", role: str | Role = Role.chemist) -> Account:
+@access.guarded(requires=Role.admin)
+def create_user(
+    username: str,
+    password: str,
+    display_name: str = "",
+    role: str | Role = Role.chemist,
+    actor: Account | None = None,
+) -> Account:
+    """Add a user. *actor* None means the local operator (CLI, first start, SSO sign-up); else an admin."""
     name = normalize_username(username)
     if not USERNAME_RE.match(name):
         raise ValidationFailed(
@@ -107,37 +83,38 @@ def create_user(username: str, password: str, display_name: str = "", role: str 
             )
             db.add(user)
             db.flush()
-            return _account(user)
+            return account_of(user)
     except IntegrityError as exc:  # a concurrent insert won the race
         raise ValidationFailed(f"The username '{name}' is taken. Choose another one.") from exc
 
 
-def list_users() -> list[Account]:
+@access.guarded(requires=Role.admin)
+def list_users(actor: Account | None = None) -> list[Account]:
+    """Every account (admins; *actor* None is the local operator)."""
     with session_scope() as db:
-        return [_account(u) for u in db.scalars(select(User).order_by(User.username))]
+        return [account_of(u) for u in db.scalars(select(User).order_by(User.username))]
 
 
+@access.sign_in
 def get_account(user_id: int) -> Account:
+    """The account as stored now (the web app re-reads the signed-in user with it on every page run)."""
     with session_scope() as db:
         user = db.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
-        return _account(user)
+        return account_of(user)
 
 
+@access.operator
 def find_account(username: str) -> Account:
     with session_scope() as db:
-        return _account(_get_user(db, username))
+        return account_of(_get_user(db, username))
 
 
+@access.operator
 def count_admins() -> int:
     with session_scope() as db:
         return db.scalar(select(func.count(User.id)).where(User.role == Role.admin, User.active.is_(True))) or 0
-
-
-def _require_admin(actor: Account) -> None:
-    if actor.role != Role.admin:
-        raise PermissionDenied("Only an administrator can manage accounts.")
 
 
 def _keep_one_admin(db: Session, user: User, new_role: Role | None = None, active: bool | None = None) -> None:
@@ -149,51 +126,53 @@ def _keep_one_admin(db: Session, user: User, new_role: Role | None = None, activ
         raise ValidationFailed("This is the last active administrator; make another user admin first.")
 
 
+@access.guarded(requires=Role.admin)
 def set_role(username: str, role: str | Role, actor: Account | None = None) -> Account:
     """Change a user's role. *actor* None means the local CLI (trusted operator)."""
-    if actor is not None:
-        _require_admin(actor)
     new_role = parse_role(role)
     with session_scope() as db:
         user = _get_user(db, username)
         _keep_one_admin(db, user, new_role=new_role)
         user.role = new_role
-        return _account(user)
+        return account_of(user)
 
 
+@access.guarded(requires=Role.admin)
 def set_active(username: str, active: bool, actor: Account | None = None) -> Account:
-    if actor is not None:
-        _require_admin(actor)
+    """Deactivate (signing the user out everywhere at their next action) or reactivate an account."""
     with session_scope() as db:
         user = _get_user(db, username)
         _keep_one_admin(db, user, active=active)
         user.active = active
         if not active:
             db.query(AuthToken).filter(AuthToken.user_id == user.id).delete()
-        return _account(user)
+        return account_of(user)
 
 
+@access.guarded(requires=Role.admin)
 def reset_password(username: str, new_password: str, actor: Account | None = None) -> Account:
-    if actor is not None:
-        _require_admin(actor)
+    """Set a new password and end every 'stay signed in' token of the user."""
     with session_scope() as db:
         user = _get_user(db, username)
         check_password_strength(new_password, user.username)
         user.password_hash = _hasher.hash(new_password)
         db.query(AuthToken).filter(AuthToken.user_id == user.id).delete()
         db.query(LoginThrottle).filter(LoginThrottle.key == user.username).delete()
-        return _account(user)
+        return account_of(user)
 
 
-def change_password(user_id: int, current_password: str, new_password: str) -> None:
+@access.guarded
+def change_password(actor: Account, current_password: str, new_password: str) -> None:
+    """Change one's own password; every 'stay signed in' token of the account ends (a stolen one too)."""
     with session_scope() as db:
-        user = db.get(User, user_id)
+        user = db.get(User, actor.id)
         if user is None or not _verify(user.password_hash, current_password):
             raise AuthenticationFailed("The current password is not right.")
         check_password_strength(new_password, user.username)
         if current_password == new_password:
             raise ValidationFailed("The new password must differ from the current one.")
         user.password_hash = _hasher.hash(new_password)
+        db.query(AuthToken).filter(AuthToken.user_id == user.id).delete()
 
 
 def generate_password() -> str:
@@ -215,6 +194,7 @@ def _delay_after(failures: int) -> int:
     return min(2 ** (extra + 1), settings.login_max_delay_s)
 
 
+@access.sign_in
 def authenticate(username: str, password: str) -> Account:
     """Check a username and password. The error never tells whether the user exists."""
     key = normalize_username(username)[:64]
@@ -232,7 +212,7 @@ def authenticate(username: str, password: str) -> Account:
             user.last_login_at = now
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
-            return _account(user)
+            return account_of(user)
         if throttle is None:
             throttle = LoginThrottle(key=key, failures=0)
             db.add(throttle)
@@ -247,6 +227,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@access.sign_in
 def issue_token(user_id: int) -> str:
     """A random token for the browser cookie; the database keeps only its hash."""
     token = secrets.token_urlsafe(32)
@@ -261,6 +242,7 @@ def issue_token(user_id: int) -> str:
     return token
 
 
+@access.sign_in
 def account_for_token(token: str | None) -> Account | None:
     if not token:
         return None
@@ -269,9 +251,10 @@ def account_for_token(token: str | None) -> Account | None:
         if row is None or row.expires_at <= utcnow():
             return None
         user = db.get(User, row.user_id)
-        return _account(user) if user is not None and user.active else None
+        return account_of(user) if user is not None and user.active else None
 
 
+@access.sign_in
 def revoke_token(token: str | None) -> None:
     if not token:
         return

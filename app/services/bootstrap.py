@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.db import migrate
 from app.db.models import Role
-from app.services import accounts
+from app.services import access, accounts
 from app.settings import get_settings
 
 
@@ -16,12 +18,42 @@ class AdminCreated:
     password: str | None  # None when the operator typed it in
 
 
+# The app's files hold the lab's chemistry and its accounts: only the app's own user may read them.
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> None:
+    """From now on this process (and the servers it starts) creates files 0600 and folders 0700."""
+    os.umask(PRIVATE_UMASK)
+
+
+def protect_data_dir(folder: Path | None = None) -> list[Path]:
+    """Make the data folder and everything in it private (folders 0700, files 0600), for installations made
+    before this rule; returns what was changed. Links are left alone (they may point outside)."""
+    root = folder or get_settings().data_dir
+    changed: list[Path] = []
+    if not root.is_dir():
+        return changed
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = 0o700 if path.is_dir() else 0o600
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+            changed.append(path)
+    return changed
+
+
+@access.operator
 def ensure_schema() -> str:
+    private_files()
     get_settings().ensure_dirs()
     migrate.upgrade()
+    protect_data_dir()
     return migrate.current_revision() or ""
 
 
+@access.operator
 def ensure_admin(username: str, password: str | None = None) -> AdminCreated | None:
     """Create the first admin when there is none. Without a password, generate a random one (never fixed)."""
     if accounts.count_admins() > 0:

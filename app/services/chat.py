@@ -19,7 +19,7 @@ from agents.models import ROLES, ModelChain, ModelEndpoint
 from agents.offline import OFFLINE_MODEL_NAME
 from agents.toolkit import ToolContext, build_tools
 from app.errors import ValidationFailed
-from app.services import sessions
+from app.services import access, sessions
 from app.services.accounts import Account
 from app.settings import Settings, get_settings
 
@@ -101,6 +101,7 @@ def _checkpointer(url: str) -> Any:
     return saver
 
 
+@access.operator
 def tool_context(settings: Settings) -> ToolContext:
     from app.services import library, synthesis
 
@@ -192,6 +193,7 @@ def _artifacts_for(call: ToolCallRecord) -> list[tuple[str, str, dict[str, Any]]
     return []
 
 
+@access.guarded
 def send(
     account: Account,
     session_id: int,

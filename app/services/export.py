@@ -2,7 +2,9 @@
 
 Read access is enforced through `app.services.sessions` (owner, shared read-only, admin). Markdown and PDF are
 rendered from one list of document blocks, so both say the same thing. The JSON format ("chemassist-session",
-version 1) carries messages and artifacts exactly, with a SHA-256 checksum of its canonical JSON; an import
+version 2) carries messages and artifacts exactly, with a SHA-256 checksum of its canonical JSON and an HMAC
+signature made with this installation's key (`app.services.signing`): an edited file, or one signed by another
+installation, is refused with a message that says which, even when its checksum was recomputed. An import
 always creates a new session owned by the importer and writes it in one transaction (all or nothing).
 Feedback rows travel in the file for the record but are not imported: they belong to the reviewers of the
 installation they were given in (importing them would also duplicate fine-tuning examples).
@@ -27,12 +29,13 @@ import tools.chem as chem
 from app.db.engine import session_scope
 from app.db.models import Artifact, ArtifactKind, Feedback, Message, ResearchSession, User, utcnow
 from app.errors import ValidationFailed
-from app.services import sessions
+from app.services import access, sessions, signing
 from app.services.accounts import Account
 from app.services.sessions import ArtifactInfo, MessageInfo, SessionInfo
 
 FORMAT = "chemassist-session"
-VERSION = 1
+VERSION = 2  # 2: signed with the installation key (version 1 files carry only a checksum)
+MAX_DEPTH = 64  # nesting of JSON objects and lists an import accepts (an export nests fewer than 20 deep)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MESSAGE_ROLES = ("user", "assistant", "system", "tool")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -65,6 +68,7 @@ class SessionExport:
     exported_by: str = ""
 
 
+@access.guarded
 def load(actor: Account, session_id: int, *, include_feedback: bool = True) -> SessionExport:
     """The session, its messages, artifacts and (optionally) feedback; NotFound when the actor may not read it."""
     info = sessions.get_session(actor, session_id)
@@ -82,6 +86,8 @@ def load(actor: Account, session_id: int, *, include_feedback: bool = True) -> S
                 .order_by(Feedback.id)
             )
             for fb, username, reviewed_by in db.execute(stmt):
+                if not access.can_see_feedback(actor, info.owner_id, fb.user_id):
+                    continue  # a read-only viewer gets no one else's comments and corrections
                 rows.append(
                     {
                         "message_id": fb.message_id,
@@ -116,8 +122,19 @@ def canonical_json(data: Any) -> bytes:
 
 
 def checksum(document: dict[str, Any]) -> str:
-    rest = {k: v for k, v in document.items() if k != "checksum"}
+    rest = {k: v for k, v in document.items() if k not in ("checksum", "signature")}
     return "sha256:" + hashlib.sha256(canonical_json(rest)).hexdigest()
+
+
+def _signed_bytes(document: dict[str, Any]) -> bytes:
+    return canonical_json({k: v for k, v in document.items() if k != "signature"})
+
+
+def seal(document: dict[str, Any]) -> dict[str, Any]:
+    """Set the document's checksum and this installation's signature (over everything but the signature)."""
+    document["checksum"] = checksum(document)
+    document["signature"] = signing.sign(_signed_bytes(document))
+    return document
 
 
 def to_document(export: SessionExport) -> dict[str, Any]:
@@ -162,10 +179,10 @@ def to_document(export: SessionExport) -> dict[str, Any]:
             if fb["message_id"] in index
         ],
     }
-    document["checksum"] = checksum(document)
-    return document
+    return seal(document)
 
 
+@access.guarded
 def to_json(actor: Account, session_id: int, *, include_feedback: bool = True) -> bytes:
     """The session as an indented JSON export (UTF-8 bytes)."""
     document = to_document(load(actor, session_id, include_feedback=include_feedback))
@@ -219,6 +236,10 @@ def read_document(data: bytes | str) -> dict[str, Any]:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed(f"The file is not JSON ({exc}); choose a chemassist session export (.json).") from None
+    except RecursionError:
+        raise ValidationFailed(_TOO_DEEP) from None
+    if _too_deep(document):
+        raise ValidationFailed(_TOO_DEEP)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValidationFailed(
             f"The file is JSON but not a chemassist session export (its 'format' is not '{FORMAT}')."
@@ -235,8 +256,26 @@ def read_document(data: bytes | str) -> dict[str, Any]:
         raise ValidationFailed(
             "The checksum does not match: the file was modified after export (or is incomplete). Nothing was imported."
         )
+    signing.verify(_signed_bytes(document), document.get("signature"), what="session export")
     _check_shape(document)
     return document
+
+
+_TOO_DEEP = (
+    f"The file nests its JSON more than {MAX_DEPTH} levels deep, which no chemassist export does. Nothing was imported."
+)
+
+
+def _too_deep(value: Any) -> bool:
+    """True when lists and objects nest deeper than MAX_DEPTH (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _check_shape(document: dict[str, Any]) -> None:
@@ -270,6 +309,7 @@ def _check_shape(document: dict[str, Any]) -> None:
         _timestamp(a.get("created_at"), where)
 
 
+@access.guarded
 def import_session(actor: Account, data: bytes | str, *, title: str | None = None) -> ImportResult:
     """Create a NEW session owned by `actor` from a JSON export (never overwrites); returns what was imported."""
     document = read_document(data)
@@ -624,6 +664,7 @@ def render_markdown(items: list[Block]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@access.guarded
 def to_markdown(actor: Account, session_id: int) -> str:
     """The session as Markdown: conversation, tool calls, molecules, tables, routes and a bibliography."""
     return render_markdown(blocks(load(actor, session_id, include_feedback=False)))
@@ -748,6 +789,7 @@ def render_pdf(items: list[Block], *, title: str = "chemassist session", font_di
     return bytes(pdf.output())
 
 
+@access.guarded
 def to_pdf(actor: Account, session_id: int) -> bytes:
     """The session as a PDF with structure pictures, tables, numbered route steps and a bibliography."""
     export = load(actor, session_id, include_feedback=False)

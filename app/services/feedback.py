@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.db.engine import session_scope
 from app.db.models import Feedback, Message
 from app.errors import NotFound, ValidationFailed
+from app.services import access
 from app.services.accounts import Account
 from app.services.sessions import get_session
 
@@ -25,6 +26,7 @@ class FeedbackInfo:
     reviewed: bool
 
 
+@access.guarded
 def give_feedback(
     account: Account, message_id: int, rating: int, comment: str = "", correction: str | None = None
 ) -> FeedbackInfo:
@@ -49,6 +51,7 @@ def give_feedback(
         return FeedbackInfo(row.id, message_id, row.rating, row.comment, row.correction, row.reviewed)
 
 
+@access.guarded
 def feedback_for(account: Account, message_ids: list[int]) -> dict[int, FeedbackInfo]:
     """This user's feedback on these messages, by message id."""
     if not message_ids:

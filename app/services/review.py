@@ -24,8 +24,9 @@ from sqlalchemy.orm import aliased
 
 from agents.offline import OFFLINE_MODEL_NAME
 from app.db.engine import session_scope
-from app.db.models import Feedback, Message, ResearchSession, User
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.db.models import Feedback, Message, ResearchSession, Role, User
+from app.errors import NotFound, ValidationFailed
+from app.services import access
 from app.services.accounts import Account
 from app.services.feedback import MAX_COMMENT
 
@@ -80,11 +81,6 @@ class ReviewItem:
         return role_of_model(self.model)
 
 
-def require_reviewer(actor: Account) -> None:
-    if not actor.can_review:
-        raise PermissionDenied("Only instructors and administrators can review feedback.")
-
-
 def _query() -> Select[Any]:
     author, reviewer, question = aliased(User), aliased(User), aliased(Message)
     last_question = (
@@ -133,6 +129,7 @@ def _role_filter(stmt: Select[Any], role: str | None) -> Select[Any]:
     return stmt.where(Message.model.like(f"%({role})"))
 
 
+@access.guarded(requires=Role.instructor)
 def list_feedback(
     actor: Account,
     *,
@@ -144,7 +141,6 @@ def list_feedback(
     limit: int = 200,
 ) -> list[ReviewItem]:
     """Feedback for reviewers, newest first. `until` is exclusive (a date means up to the start of that day)."""
-    require_reviewer(actor)
     if rating not in (None, 1, -1):
         raise ValidationFailed("Filter ratings by +1 (helpful) or -1 (not helpful).")
     stmt = _role_filter(_query(), role)
@@ -161,8 +157,8 @@ def list_feedback(
         return [_item(row) for row in db.execute(stmt)]
 
 
+@access.guarded(requires=Role.instructor)
 def get_item(actor: Account, feedback_id: int) -> ReviewItem:
-    require_reviewer(actor)
     with session_scope() as db:
         row = db.execute(_query().where(Feedback.id == feedback_id)).first()
         if row is None:
@@ -170,9 +166,9 @@ def get_item(actor: Account, feedback_id: int) -> ReviewItem:
         return _item(row)
 
 
+@access.guarded(requires=Role.instructor)
 def mark_reviewed(actor: Account, feedback_id: int, reviewed: bool = True) -> ReviewItem:
     """Mark feedback reviewed by `actor` (or back to unreviewed)."""
-    require_reviewer(actor)
     with session_scope() as db:
         fb = db.get(Feedback, feedback_id)
         if fb is None:
@@ -182,11 +178,11 @@ def mark_reviewed(actor: Account, feedback_id: int, reviewed: bool = True) -> Re
     return get_item(actor, feedback_id)
 
 
+@access.guarded(requires=Role.instructor)
 def set_correction(
     actor: Account, feedback_id: int, correction: str | None, *, reviewed: bool | None = None
 ) -> ReviewItem:
     """Replace the correction (empty text removes it); optionally mark the feedback reviewed at the same time."""
-    require_reviewer(actor)
     text = (correction or "").strip() or None
     if text and len(text) > MAX_COMMENT:
         raise ValidationFailed(f"A correction has at most {MAX_COMMENT} characters (this one has {len(text)}).")
@@ -221,6 +217,7 @@ def _system_prompt() -> str:
     return SYSTEM_PROMPT
 
 
+@access.guarded(requires=Role.instructor)
 def finetune_examples(role: str, *, since: date | datetime | None = None, actor: Account | None = None) -> FinetuneSet:
     """Reviewed feedback on answers of ROLE's model (feedback given on or after `since`) as chat examples.
 
@@ -228,8 +225,6 @@ def finetune_examples(role: str, *, since: date | datetime | None = None, actor:
     original answer is used only when every reviewed rating of it is thumbs-up.
     `actor` None means the server operator (CLI).
     """
-    if actor is not None:
-        require_reviewer(actor)
     if role not in MODEL_ROLES:
         raise ValidationFailed(f"Unknown model role '{role}'. Choose one of: {', '.join(MODEL_ROLES)}.")
     stmt = _role_filter(_query(), role).where(Feedback.reviewed.is_(True))
@@ -305,6 +300,7 @@ def axolotl_yaml(role: str, dataset_name: str, base_model: str | None = None) ->
     return render(qlora_config(role, dataset_name, base_model))
 
 
+@access.guarded(requires=Role.instructor)
 def write_finetune(
     path: Path | str,
     role: str,

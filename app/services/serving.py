@@ -20,7 +20,10 @@ import httpx
 import yaml
 from pydantic import ValidationError
 
+from app.db.models import Role
 from app.errors import ValidationFailed
+from app.services import access
+from app.services.identity import Account
 from app.settings import PROJECT_ROOT, get_settings
 from serve import launcher, systemd, telemetry
 from serve.catalog import Catalog, ModelEntry, format_validation_error, load_catalog, parse_catalog
@@ -77,8 +80,17 @@ def plan_for(catalog: Catalog, cluster: Cluster | None, context: int | None = No
         return ServePlan(catalog, cluster, placement, launcher.build_specs(catalog, placement))
 
 
-def up(plan: ServePlan, state_dir: Path, only: list[str] | None = None, wait_s: float = 900) -> list[BackendState]:
-    """Start the plan's backends (or only the named ones) and wait until each is healthy.
+@access.guarded(requires=Role.admin)
+def up(
+    plan: ServePlan,
+    state_dir: Path,
+    only: list[str] | None = None,
+    wait_s: float = 900,
+    *,
+    actor: Account | None,
+) -> list[BackendState]:
+    """Start the plan's backends (or only the named ones) and wait until each is healthy. Model servers
+    are the lab's shared GPUs: an administrator (or the local operator, actor None) starts and stops them.
 
     If any backend fails to start or to become healthy, the ones this call started are stopped again,
     so nothing is left running by accident.
@@ -104,7 +116,8 @@ def up(plan: ServePlan, state_dir: Path, only: list[str] | None = None, wait_s: 
     return started
 
 
-def launch(plan: ServePlan, state_dir: Path, name: str) -> int:
+@access.guarded(requires=Role.admin)
+def launch(plan: ServePlan, state_dir: Path, name: str, *, actor: Account | None) -> int:
     """Start one planned backend under a detached supervisor and return at once (its supervisor's pid).
 
     Loading a model can take minutes, so the Models page does not wait: it shows the status as it changes
@@ -117,8 +130,9 @@ def launch(plan: ServePlan, state_dir: Path, name: str) -> int:
         return launcher.start(spec, state_dir)
 
 
-def down(state_dir: Path, names: list[str] | None = None) -> list[BackendState]:
-    """Stop the named backends (default: all of them) gracefully."""
+@access.guarded(requires=Role.admin)
+def down(state_dir: Path, names: list[str] | None = None, *, actor: Account | None) -> list[BackendState]:
+    """Stop the named backends (default: all of them) gracefully (administrators, or the operator: None)."""
     with clear_errors():
         targets = names or [s.name for s in launcher.list_states(state_dir)]
         return [launcher.stop(state_dir, name) for name in targets]

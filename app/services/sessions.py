@@ -1,6 +1,7 @@
 """Research sessions: create, list, search, rename, archive, delete and share, with access enforced here.
 
-Every function takes the acting account. A chemist sees their own sessions and those shared with them;
+Every function takes the acting account and asks `app.services.access` (which re-reads the account on each
+call, so a deactivated account can do nothing more). A chemist sees their own sessions and those shared with them;
 sessions of others are reported as not found (their existence is not revealed). Shared sessions are
 read-only for the people they are shared with. Admins may read every session (they run the installation)
 but change only their own.
@@ -21,7 +22,6 @@ from app.db.models import (
     ArtifactKind,
     Message,
     ResearchSession,
-    Role,
     SessionShare,
     User,
     Visibility,
@@ -29,10 +29,11 @@ from app.db.models import (
     utcnow,
 )
 from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.services import access as policy
 from app.services.accounts import Account, normalize_username
 
 MAX_TITLE = 200
-Access = Literal["owner", "shared", "admin"]
+Access = policy.SessionAccess
 
 
 @dataclass(frozen=True)
@@ -82,23 +83,9 @@ def clean_title(title: str) -> str:
     return title
 
 
-def _access(db: Session, actor: Account, rs: ResearchSession) -> Access | None:
-    if rs.owner_id == actor.id:
-        return "owner"
-    if db.scalar(select(SessionShare.id).where(SessionShare.session_id == rs.id, SessionShare.user_id == actor.id)):
-        return "shared"
-    from app.services import workshops  # imported here: workshops builds on this module
-
-    if workshops.can_read_session(db, actor.id, rs.id):
-        return "shared"  # an exercise session for its instructor, or shared with the actor's workshop group
-    if actor.role == Role.admin:
-        return "admin"
-    return None
-
-
 def _load(db: Session, actor: Account, session_id: int, *, write: bool = False) -> tuple[ResearchSession, Access]:
     rs = db.get(ResearchSession, session_id)
-    access = _access(db, actor, rs) if rs is not None else None
+    access = policy.session_access(db, actor, rs) if rs is not None else None
     if rs is None or access is None:
         raise NotFound(f"Research session {session_id} does not exist or is not shared with you.")
     if write and access != "owner":
@@ -148,6 +135,7 @@ def _info(db: Session, rs: ResearchSession, access: Access) -> SessionInfo:
     return _infos(db, [(rs, access)])[0]
 
 
+@policy.guarded
 def create_session(actor: Account, title: str = "New research session") -> SessionInfo:
     with session_scope() as db:
         rs = ResearchSession(owner_id=actor.id, title=clean_title(title))
@@ -156,12 +144,14 @@ def create_session(actor: Account, title: str = "New research session") -> Sessi
         return _info(db, rs, "owner")
 
 
+@policy.guarded
 def get_session(actor: Account, session_id: int) -> SessionInfo:
     with session_scope() as db:
         rs, access = _load(db, actor, session_id)
         return _info(db, rs, access)
 
 
+@policy.guarded
 def list_sessions(
     actor: Account,
     *,
@@ -198,6 +188,7 @@ def list_sessions(
         return _infos(db, [(rs, "owner" if rs.owner_id == actor.id else "shared") for rs in db.scalars(stmt)])
 
 
+@policy.guarded
 def rename_session(actor: Account, session_id: int, title: str) -> SessionInfo:
     with session_scope() as db:
         rs, access = _load(db, actor, session_id, write=True)
@@ -206,6 +197,7 @@ def rename_session(actor: Account, session_id: int, title: str) -> SessionInfo:
         return _info(db, rs, access)
 
 
+@policy.guarded
 def set_archived(actor: Account, session_id: int, archived: bool = True) -> SessionInfo:
     with session_scope() as db:
         rs, access = _load(db, actor, session_id, write=True)
@@ -214,6 +206,7 @@ def set_archived(actor: Account, session_id: int, archived: bool = True) -> Sess
         return _info(db, rs, access)
 
 
+@policy.guarded
 def delete_session(actor: Account, session_id: int, *, confirm_title: str) -> None:
     """Delete a session with its messages and artifacts; the caller must repeat the title to confirm."""
     with session_scope() as db:
@@ -223,6 +216,7 @@ def delete_session(actor: Account, session_id: int, *, confirm_title: str) -> No
         db.delete(rs)
 
 
+@policy.guarded
 def share_session(actor: Account, session_id: int, username: str) -> SessionInfo:
     """Give a named user read-only access."""
     with session_scope() as db:
@@ -243,6 +237,7 @@ def share_session(actor: Account, session_id: int, username: str) -> SessionInfo
         return _info(db, rs, access)
 
 
+@policy.guarded
 def unshare_session(actor: Account, session_id: int, username: str) -> SessionInfo:
     with session_scope() as db:
         rs, access = _load(db, actor, session_id, write=True)
@@ -256,6 +251,7 @@ def unshare_session(actor: Account, session_id: int, username: str) -> SessionIn
         return _info(db, rs, access)
 
 
+@policy.guarded
 def add_message(
     actor: Account,
     session_id: int,
@@ -276,12 +272,14 @@ def add_message(
         return MessageInfo(msg.id, msg.role, msg.content, msg.model, msg.tool_calls, msg.created_at)
 
 
+@policy.guarded
 def list_messages(actor: Account, session_id: int) -> list[MessageInfo]:
     with session_scope() as db:
         rs, _ = _load(db, actor, session_id)
         return [MessageInfo(m.id, m.role, m.content, m.model, m.tool_calls, m.created_at) for m in rs.messages]
 
 
+@policy.guarded
 def add_artifact(
     actor: Account,
     session_id: int,
@@ -304,6 +302,7 @@ def add_artifact(
         return ArtifactInfo(art.id, art.kind, art.title, art.payload, art.message_id, art.created_at)
 
 
+@policy.guarded
 def list_artifacts(actor: Account, session_id: int) -> list[ArtifactInfo]:
     with session_scope() as db:
         rs, _ = _load(db, actor, session_id)

@@ -30,7 +30,7 @@ from app.db.models import (
     utcnow,
 )
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.services import sessions
+from app.services import access, sessions
 from app.services.accounts import Account
 from app.workshops import Exercise, Pack, find_pack
 from app.workshops.checks import Evidence, SessionArtifact, SessionTurn, accepts_answer, run_check
@@ -170,9 +170,10 @@ def _load(db: Session, actor: Account, workshop_id: int, *, manage: bool = False
     return ws, role
 
 
+@access.guarded
 def create_workshop(actor: Account, pack: str | Pack, *, title: str = "", hours: float = DEFAULT_HOURS) -> WorkshopInfo:
     """A new workshop from a pack (built-in id or a Pack); its join code stays valid for `hours`."""
-    if actor.role not in (Role.instructor, Role.admin):
+    if not access.can_run_workshops(actor):
         raise PermissionDenied("Only instructors and administrators can run workshops.")
     if not 0 < hours <= MAX_HOURS:
         raise ValidationFailed(f"A join code is valid for more than 0 and at most {MAX_HOURS} hours.")
@@ -198,12 +199,14 @@ def create_workshop(actor: Account, pack: str | Pack, *, title: str = "", hours:
     raise ValidationFailed("Could not draw a free join code; try again.")
 
 
+@access.guarded
 def get_workshop(actor: Account, workshop_id: int) -> WorkshopInfo:
     with session_scope() as db:
         ws, role = _load(db, actor, workshop_id)
         return _info(db, ws, role)  # type: ignore[arg-type]
 
 
+@access.guarded
 def find_by_code(actor: Account, code: str) -> WorkshopInfo:
     """A workshop the actor runs or joined, by its join code (CLI convenience)."""
     with session_scope() as db:
@@ -214,6 +217,7 @@ def find_by_code(actor: Account, code: str) -> WorkshopInfo:
         return _info(db, ws, role)
 
 
+@access.guarded
 def list_workshops(actor: Account, *, include_closed: bool = True) -> list[WorkshopInfo]:
     """Workshops the actor runs or joined, newest first (admins: all)."""
     with session_scope() as db:
@@ -227,6 +231,7 @@ def list_workshops(actor: Account, *, include_closed: bool = True) -> list[Works
         return [_info(db, ws, _role(db, actor, ws)) for ws in rows]  # type: ignore[arg-type]
 
 
+@access.guarded
 def join_workshop(actor: Account, code: str) -> WorkshopInfo:
     """Join with a code; wrong, expired and closed codes get a message that says which and what to do."""
     normalized = normalize_code(code)
@@ -258,6 +263,7 @@ def join_workshop(actor: Account, code: str) -> WorkshopInfo:
         return _info(db, ws, "participant")
 
 
+@access.guarded
 def close_workshop(actor: Account, workshop_id: int) -> WorkshopInfo:
     """No more joining or checking; progress and sessions are kept."""
     with session_scope() as db:
@@ -267,6 +273,7 @@ def close_workshop(actor: Account, workshop_id: int) -> WorkshopInfo:
         return _info(db, ws, role)  # type: ignore[arg-type]
 
 
+@access.guarded
 def reopen_workshop(actor: Account, workshop_id: int, *, hours: float = DEFAULT_HOURS) -> WorkshopInfo:
     """Open again with a fresh code valid for `hours` (the old code stops working)."""
     if not 0 < hours <= MAX_HOURS:
@@ -320,6 +327,7 @@ def _session_exists(db: Session, session_id: int | None, owner_id: int) -> bool:
     return rs is not None and rs.owner_id == owner_id
 
 
+@access.guarded
 def start_exercise(actor: Account, workshop_id: int, exercise_id: str) -> ExerciseProgress:
     """The participant's session for this exercise, created on first use ("Workshop <title> · <exercise>")."""
     with session_scope() as db:
@@ -353,6 +361,7 @@ def start_exercise(actor: Account, workshop_id: int, exercise_id: str) -> Exerci
         return _progress(row, exercise.id)
 
 
+@access.guarded
 def practice_session(actor: Account, workshop_id: int) -> int:
     """The participant's session for the example prompts of the sections (created on first use)."""
     with session_scope() as db:
@@ -372,6 +381,7 @@ def _session_title(workshop_title: str, part: str) -> str:
     return title if len(title) <= sessions.MAX_TITLE else title[: sessions.MAX_TITLE - 1] + "…"
 
 
+@access.guarded
 def check_exercise(actor: Account, workshop_id: int, exercise_id: str, answer: str | None = None) -> CheckOutcome:
     """Run the exercise's automatic check on the participant's session (and typed answer) and store the result."""
     with session_scope() as db:
@@ -420,6 +430,7 @@ def check_exercise(actor: Account, workshop_id: int, exercise_id: str, answer: s
         return CheckOutcome(result.passed, result.explanation, _progress(row, exercise.id))
 
 
+@access.guarded
 def my_progress(actor: Account, workshop_id: int) -> dict[str, ExerciseProgress]:
     with session_scope() as db:
         ws, _ = _participant_row(db, actor, workshop_id)
@@ -430,6 +441,7 @@ def my_progress(actor: Account, workshop_id: int) -> dict[str, ExerciseProgress]
         return {e.id: _progress(by_id.get(e.id), e.id) for _, e in _pack_of(ws).exercises}
 
 
+@access.guarded
 def dashboard(actor: Account, workshop_id: int) -> list[ParticipantProgress]:
     """Progress of every participant on every exercise (instructor and admins only)."""
     with session_scope() as db:
@@ -457,6 +469,7 @@ def dashboard(actor: Account, workshop_id: int) -> list[ParticipantProgress]:
         ]
 
 
+@access.guarded
 def share_with_group(actor: Account, session_id: int, workshop_id: int) -> None:
     """Give every member of the workshop read-only access to one of the actor's own sessions."""
     with session_scope() as db:
@@ -473,6 +486,7 @@ def share_with_group(actor: Account, session_id: int, workshop_id: int) -> None:
             db.add(WorkshopSessionShare(workshop_id=ws.id, session_id=rs.id))
 
 
+@access.guarded
 def unshare_from_group(actor: Account, session_id: int, workshop_id: int) -> None:
     with session_scope() as db:
         ws, role = _load(db, actor, workshop_id)
@@ -494,6 +508,7 @@ class GroupSession:
     shared_at: datetime
 
 
+@access.guarded
 def group_sessions(actor: Account, workshop_id: int) -> list[GroupSession]:
     """Sessions shared with the workshop group, newest first."""
     with session_scope() as db:
@@ -545,6 +560,7 @@ def group_workshop_ids(user_id: int) -> CompoundSelect:
     )
 
 
+@access.operator
 def instructor_account(ref: str) -> Account:
     """The instructor of a workshop given by id or join code, for the local CLI (the trusted operator)."""
     from app.services.accounts import get_account

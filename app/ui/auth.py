@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from app.errors import ChemassistError
+from app.errors import ChemassistError, NotFound
 from app.services import accounts, sso
 from app.services.accounts import Account
 from app.settings import get_settings
@@ -22,9 +22,19 @@ def _cookie_token() -> str | None:
 
 
 def current_account() -> Account | None:
+    """The signed-in account as the database has it now (re-read on every page run, one query): a role
+    change shows at once, and a deactivated account is signed out at its next click."""
     account = st.session_state.get(_ACCOUNT)
     if account is not None:
-        return account
+        try:
+            fresh = accounts.get_account(account.id)
+        except NotFound:
+            fresh = None
+        if fresh is not None and fresh.active and fresh.username == account.username:
+            st.session_state[_ACCOUNT] = fresh
+            return fresh
+        _forget(account)
+        return None
     account = accounts.account_for_token(_cookie_token())
     if account is None:
         account = _sso_account()
@@ -69,11 +79,27 @@ def sign_in(username: str, password: str, remember: bool) -> Account:
     return account
 
 
+def renew_token() -> None:
+    """After a password change (which ends every 'stay signed in' token): keep this browser signed in."""
+    account = st.session_state.get(_ACCOUNT)
+    if account is not None and _cookie_token():
+        st.session_state[_PENDING_COOKIE] = accounts.issue_token(account.id)
+
+
 def sign_out() -> None:
     accounts.revoke_token(_cookie_token())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     st.session_state[_PENDING_COOKIE] = ""  # expire the cookie on the next run
+
+
+def _forget(account: Account) -> None:
+    """The account was deactivated or deleted while signed in: sign this browser out and say why."""
+    sign_out()
+    st.session_state["signed_out_reason"] = (
+        f"The account '{account.username}' is no longer active; you have been signed out. "
+        "Ask an administrator if this is a mistake."
+    )
 
 
 def write_pending_cookie() -> None:

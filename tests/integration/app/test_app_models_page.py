@@ -83,4 +83,4 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
         assert "Stopped fake-chat." in [s.value for s in at.success]
         assert serving.status(state_dir)[0]["status"] == "stopped"
     finally:
-        serving.down(state_dir)
+        serving.down(state_dir, actor=None)

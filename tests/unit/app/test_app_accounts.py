@@ -113,8 +113,8 @@ def test_unknown_role_lists_the_choices(sqlite_db):
 def test_change_password_needs_the_current_one(sqlite_db):
     alice = accounts.create_user("alice", PASSWORD)
     with pytest.raises(AuthenticationFailed):
-        accounts.change_password(alice.id, "not it at all", "a brand new password")
-    accounts.change_password(alice.id, PASSWORD, "a brand new password")
+        accounts.change_password(alice, "not it at all", "a brand new password")
+    accounts.change_password(alice, PASSWORD, "a brand new password")
     assert accounts.authenticate("alice", "a brand new password").id == alice.id
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from app.db.models import Role
 from app.errors import ValidationFailed
-from app.services import compute, serving
-from app.services.accounts import Account
+from app.services import accounts, compute, serving
 
 PAGES = Path(__file__).resolve().parents[3] / "pages"
 
@@ -104,32 +103,31 @@ def test_every_default_says_where_it_comes_from():
 def _page(name: str, role: Role):
     from streamlit.testing.v1 import AppTest
 
-    account = Account(
-        id=1, username="u", display_name="U", role=role, active=True, created_at=datetime.now(UTC), last_login_at=None
-    )
+    # a real account: the shell re-reads the signed-in account from the database on every run
+    account = accounts.create_user(f"user-{role.value}", "correct horse battery", role=role)
     app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
     app.session_state["account"] = account
     return app.run()
 
 
-def test_chemists_see_the_models_page_read_only():
+def test_chemists_see_the_models_page_read_only(sqlite_db):
     app = _page("models", Role.chemist)
     assert not app.exception and app.text_input(key="models_catalog_path").disabled
     assert "Only administrators" not in " ".join(e.value for e in app.error)
 
 
-def test_instructors_see_the_models_page_read_only():
+def test_instructors_see_the_models_page_read_only(sqlite_db):
     app = _page("models", Role.instructor)
     assert not app.exception and app.text_input(key="models_catalog_path").disabled
 
 
-def test_the_compute_planner_opens_with_a_break_even():
+def test_the_compute_planner_opens_with_a_break_even(sqlite_db):
     app = _page("compute", Role.instructor)
     assert not app.exception and any(i.value.startswith("Break-even at") for i in app.info)
 
 
 @pytest.fixture
-def a_dead_backend(tmp_path, monkeypatch):
+def a_dead_backend(sqlite_db, tmp_path, monkeypatch):
     """A state dir holding one backend whose supervisor is gone, with a log, as `chemassist serve up` leaves it."""
     from app.settings import reset_settings_cache
     from serve.launcher import BackendState, log_path, write_state
