@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from app.errors import ChemassistError
 
@@ -26,7 +27,8 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ChemassistError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            # escaped: a message quoting a SMILES ([nH], [C@@H]) must not be read as Rich markup
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

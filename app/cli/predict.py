@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from app.cli.common import console, friendly_errors, print_json
+from app.cli.common import console, err_console, friendly_errors, print_json
 from app.errors import ValidationFailed
 from app.services import properties as service
 
 models_cli = typer.Typer(help="Trained property models: train them, list their model cards.", no_args_is_help=True)
 
 
-def _looks_like_file(arg: str) -> bool:
-    return Path(arg).is_file() or arg.endswith((".smi", ".txt", ".csv", ".smiles"))
+def _failures(results: list[dict[str, Any]]) -> tuple[dict[str, list[str]], int, int]:
+    """What went wrong per input SMILES (one line per failed property), how many inputs there were, and how many
+    got no prediction at all."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        rows.setdefault(r["smiles"], []).append(r)
+    problems: dict[str, list[str]] = {}
+    for smi, items in rows.items():
+        for r in items:
+            if r["error"]:
+                if smi in r["error"]:  # the message quotes the input: shorten a long one there
+                    line = r["error"].replace(smi, _short(smi))
+                else:
+                    line = f"{_short(smi)}{', ' + r['property'] if r['property'] else ''}: {r['error']}"
+                problems.setdefault(smi, []).append(line)
+    failed = sum(1 for items in rows.values() if all(r["error"] for r in items))
+    return problems, len(rows), failed
+
+
+def _short(smiles: str, width: int = 60) -> str:
+    return smiles if len(smiles) <= width else f"{smiles[: width - 3]}... ({len(smiles)} characters)"
 
 
 @friendly_errors
@@ -32,32 +53,43 @@ def predict(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (one object per SMILES and property)."),
 ) -> None:
-    """Predict properties with 90% intervals, applicability-domain flags and nearest training molecules."""
-    if _looks_like_file(smiles_or_file):
-        path = Path(smiles_or_file)
-        if not path.exists():
-            raise ValidationFailed(f"File {path} does not exist.")
-        smiles = service.smiles_from_file(path)
-    else:
-        smiles = [smiles_or_file]
+    """Predict properties with 90% intervals, applicability-domain flags and nearest training molecules.
+
+    Each input that cannot be predicted gets a line on stderr saying why; the exit code is 1 when no input could
+    be predicted at all, 0 when at least one was (the failures still listed)."""
+    smiles = service.smiles_from_argument(smiles_or_file)
     results = service.predict_many(smiles, prop or None)
+    problems, n_inputs, n_failed = _failures(results)
     if json_out:
         print_json(results)
-        return
+    elif n_failed < n_inputs:
+        _print_table([r for r in results if not r["error"]])
+    for lines in problems.values():
+        for line in lines:
+            err_console.print(f"[bold red]Error:[/] {escape(line)}", highlight=False)
+    if n_failed == n_inputs:
+        what = "the input" if n_inputs == 1 else f"any of the {n_inputs} inputs"
+        err_console.print(f"No prediction could be made for {what}.", highlight=False)
+        raise typer.Exit(1)
+    if problems:
+        err_console.print(
+            f"{len(problems)} of {n_inputs} inputs had errors (listed above); the predictions that worked are shown.",
+            highlight=False,
+        )
+
+
+def _print_table(results: list[dict[str, Any]]) -> None:
     table = Table("SMILES", "property", "value", "90% interval", "unit", "in domain", "nearest neighbour", "model")
     for r in results:
-        if r["error"]:
-            table.add_row(r["smiles"], r["property"] or "-", "[red]error[/]", r["error"], "", "", "", "")
-            continue
         nn = r["nearest_neighbours"][0] if r["nearest_neighbours"] else None
         table.add_row(
-            r["smiles"],
+            escape(r["smiles"]),  # SMILES brackets ([nH], [C@@H]) would otherwise be read as Rich markup
             r["property"],
             f"{r['value']:.3g}",
             f"{r['interval_low']:.3g} to {r['interval_high']:.3g}",
             r["unit"],
-            "yes" if r["in_domain"] else "[yellow]NO[/]: " + "; ".join(r["domain_notes"]),
-            f"{nn['smiles']} ({nn['similarity']:.2f}, {nn['measured_value']:.3g})" if nn else "",
+            "yes" if r["in_domain"] else "[yellow]NO[/]: " + escape("; ".join(r["domain_notes"])),
+            f"{escape(nn['smiles'])} ({nn['similarity']:.2f}, {nn['measured_value']:.3g})" if nn else "",
             f"{r['model']} (RMSE {r['test_rmse']:.3g})",
         )
     console.print(table)

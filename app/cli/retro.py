@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from app.cli.common import console, friendly_errors, print_json
@@ -49,12 +50,13 @@ def single_step(
     if as_json:
         print_json(result.to_dict())
         return
+    # SMILES are escaped: Rich would read [nH] or [C@@H] as markup and drop it.
     if result.message:
-        console.print(result.message)
-    console.print(f"[bold]{result.target}[/] ({result.model} model)")
+        console.print(escape(result.message))
+    console.print(f"[bold]{escape(result.target)}[/] ({result.model} model)")
     for i, s in enumerate(result.suggestions, 1):
         cls = f"class {s.reaction_class}" if s.reaction_class else "class ?"
-        console.print(f"{i:>2}. {s.score:.3f}  {s.reactants_smiles}  [dim]template {s.template_id}, {cls}[/]")
+        console.print(f"{i:>2}. {s.score:.3f}  {escape(s.reactants_smiles)}  [dim]template {s.template_id}, {cls}[/]")
 
 
 @cli.command("search")
@@ -93,13 +95,15 @@ def search(
         print_json(data)
         return
     status = "solved" if result.solved else "not solved"
-    console.print(f"[bold]{result.target}[/]: {status} ({result.stop_reason}, {result.elapsed_s:.1f} s)")
+    console.print(f"[bold]{escape(result.target)}[/]: {status} ({result.stop_reason}, {result.elapsed_s:.1f} s)")
     if result.message:
-        console.print(result.message)
+        console.print(escape(result.message))
     for i, route in enumerate(result.routes, 1):
         console.print(f"Route {i}: score {route.score:.3f}, {route.n_steps} steps, solved {route.solved}")
         for step in route.steps:
-            console.print(f"   {step.product} <= {step.reactants_smiles}  [dim](template {step.template_id})[/]")
+            console.print(
+                f"   {escape(step.product)} <= {escape(step.reactants_smiles)}  [dim](template {step.template_id})[/]"
+            )
 
 
 @cli.command("build-templates")
@@ -150,7 +154,7 @@ def stock_add(file: Path = typer.Argument(..., help="CSV with a 'smiles' column 
     report = service.add_inventory(file)
     console.print(f"Added {report.added} molecules to the inventory.")
     if report.skipped:
-        console.print(f"Skipped {len(report.skipped)} unreadable SMILES: {', '.join(report.skipped[:10])}")
+        console.print(f"Skipped {len(report.skipped)} unreadable SMILES: {escape(', '.join(report.skipped[:10]))}")
 
 
 @stock_cli.command("check")
@@ -173,4 +177,6 @@ def stock_check(
     if as_json:
         print_json(data)
     else:
-        console.print(f"{target} ({data['inchikey']}): " + (f"in stock ({hit.source})" if hit else "not in stock"))
+        console.print(
+            f"{escape(target)} ({data['inchikey']}): " + (f"in stock ({escape(hit.source)})" if hit else "not in stock")
+        )

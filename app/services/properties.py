@@ -11,7 +11,7 @@ from typing import Any
 import tools.chem as chem
 from app.errors import ValidationFailed
 from tools.properties import cards, datasets
-from tools.properties.errors import PropertyError
+from tools.properties.errors import InvalidSmiles, PropertyError
 from tools.properties.featurize import parse
 from tools.properties.predict import predict
 from tools.properties.screening import enumerate_analogs, parse_window, screen_analogs
@@ -20,6 +20,7 @@ from tools.properties.screening import screen as _screen
 MAX_BATCH = 10_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SCREEN_PROVENANCE = "predicted by chemassist property models; analogs enumerated by RDKit reactions"
+FILE_SUFFIXES = (".smi", ".smiles", ".txt", ".csv")  # no valid SMILES ends like this
 
 
 def smiles_from_text(text: str) -> list[str]:
@@ -42,15 +43,55 @@ def smiles_from_text(text: str) -> list[str]:
 
 
 def smiles_from_file(path: Path) -> list[str]:
-    if not path.is_file():
-        raise ValidationFailed(f"{path} is not a file.")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValidationFailed(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it into smaller files.")
+    """SMILES from a file (see smiles_from_text); a file that cannot be read raises ValidationFailed saying why."""
     try:
+        if not path.is_file():
+            raise ValidationFailed(f"{path} is not a file.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValidationFailed(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB; split it into smaller files.")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(f"{path} is not a UTF-8 text file of SMILES ({exc.reason}).") from None
+    except OSError as exc:
+        raise ValidationFailed(f"Could not open {path}: {exc.strerror or exc}.") from None
     return smiles_from_text(text)
+
+
+def _is_smiles(text: str) -> bool:
+    try:
+        parse(text)
+    except InvalidSmiles:
+        return False
+    return True
+
+
+def smiles_from_argument(arg: str) -> list[str]:
+    """What one command-line argument stands for: the SMILES in the file it names, or the SMILES itself.
+
+    A SMILES is never mistaken for a path: one of 256 characters or more (a polymer, a long chain) is not a
+    valid file name, and `/` or `\\` are stereo bonds. An argument that names no readable file and is no valid
+    SMILES either, but looks like a path (a file suffix, a directory part), raises ValidationFailed saying so."""
+    if not arg.strip():
+        raise ValidationFailed("Give a SMILES, or the path of a file with one SMILES a line.")
+    path = Path(arg).expanduser()
+    try:
+        is_file, exists, problem = path.is_file(), path.exists(), "no such file"
+    except OSError as exc:  # name too long for the file system, permission denied on a folder...
+        is_file, exists, problem = False, False, exc.strerror or str(exc)
+    if is_file:
+        return smiles_from_file(path)
+    if exists and not _is_smiles(arg):
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ValidationFailed(f"{arg} is {kind}, not a file of SMILES.")
+    looks_like_path = arg.lower().endswith(FILE_SUFFIXES) or (
+        any(sep in arg for sep in ("/", "\\", "~")) and not _is_smiles(arg)
+    )
+    if looks_like_path and not exists:
+        raise ValidationFailed(
+            f"Could not open {arg}: {problem}. Give a SMILES, or the path of a file with one SMILES a line "
+            "(or a CSV with a smiles column)."
+        )
+    return [arg]
 
 
 def smiles_from_upload(data: bytes, filename: str) -> list[str]:

@@ -27,7 +27,7 @@ from rdkit.Chem import rdFingerprintGenerator
 from torch import nn
 
 from tools.synthesis.errors import ModelNotBuilt
-from tools.synthesis.library import DATA_DIR, TemplateLibrary
+from tools.synthesis.library import DATA_DIR, TemplateLibrary, expired
 from tools.synthesis.molecules import canonical_or_raise
 from tools.synthesis.single_step import Scored, Suggestion, _check_top_k, _suggestion
 
@@ -238,18 +238,21 @@ class ClassifierModel:
         with torch.no_grad():
             return torch.softmax(self.net(*_bags([self.featurize(product)])), dim=1)[0].numpy()
 
-    def scored_outcomes(self, product: str, top_k: int = 10) -> Scored:
+    def scored_outcomes(self, product: str, top_k: int = 10, deadline: float | None = None) -> Scored:
         """Canonical precursor set -> (score, most probable template giving it, no precedent rows). A template's
         probability is shared equally among the precursor sets it gives (say three regioisomers), and the shares
-        of every template giving the same set add up."""
+        of every template giving the same set add up. Past ``deadline`` (time.monotonic()) no further template is
+        applied."""
         target = canonical_or_raise(product)
         probs = self.template_probabilities(target)
         prepared = rdchiralReactants(target)
         scored: Scored = {}
         used = 0.0
         for i in np.argsort(-probs)[: self.max_templates]:
+            if expired(deadline):
+                break
             p, tid = float(probs[i]), int(self.classes[i])
-            outcomes = self.library.apply(tid, prepared)
+            outcomes = self.library.apply(tid, prepared, deadline)
             for outcome in outcomes:
                 # templates come in falling probability, so the first one to give an outcome is its best
                 score, best, _ = scored.get(outcome, (0.0, tid, []))
@@ -259,8 +262,8 @@ class ClassifierModel:
                 break
         return scored
 
-    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
+    def propose(self, product: str, top_k: int = 10, deadline: float | None = None) -> list[Suggestion]:
         _check_top_k(top_k)
         target = canonical_or_raise(product)
-        ranked = sorted(self.scored_outcomes(target, top_k).items(), key=lambda kv: -kv[1][0])[:top_k]
+        ranked = sorted(self.scored_outcomes(target, top_k, deadline).items(), key=lambda kv: -kv[1][0])[:top_k]
         return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]

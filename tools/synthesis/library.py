@@ -2,10 +2,19 @@
 
 The default library is the USPTO-50k training set shipped in ``data/`` (see data/PROVENANCE.md): 10,198 templates
 extracted with rdchiral, and the 39,713 training reactions whose products are the precedents of each template.
+
+``apply`` takes an optional deadline (a ``time.monotonic()`` value). rdchiral has no time limit of its own, and one
+template on a large molecule with many matching sites (a 40-mer of tert-butyl acrylate: 246 raw matches, 6 s) spends
+its time in rdchiralRun's Python loop over RDKit's raw outcomes; handing that loop the outcomes one at a time until
+the deadline (``_OutcomesUntil``) stops it after the outcome in hand (tens of milliseconds). What cannot be cut is
+RDKit's own RunReactants call that makes the raw outcomes (up to about a second for a 60-unit oligomer).
 """
 
 from __future__ import annotations
 
+import copy
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +40,52 @@ REACTION_CLASSES = {
     9: "functional group interconversion",
     10: "functional group addition",
 }
+
+
+def expired(deadline: float | None) -> bool:
+    """Whether a ``time.monotonic()`` deadline has passed (never, for None)."""
+    return deadline is not None and time.monotonic() >= deadline
+
+
+class _OutcomesUntil:
+    """RDKit's raw outcomes, handed out one at a time until the deadline passes (rdchiralRun only tests them for
+    emptiness and iterates over them)."""
+
+    def __init__(self, outcomes: Sequence[Any], deadline: float):
+        self.outcomes = outcomes
+        self.deadline = deadline
+
+    def __bool__(self) -> bool:
+        return bool(self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def __iter__(self) -> Iterator[Any]:
+        for outcome in self.outcomes:
+            if expired(self.deadline):
+                return
+            yield outcome
+
+
+class _ReactionUntil:
+    """An RDKit reaction whose RunReactants outcomes stop at a deadline; everything else is the wrapped reaction."""
+
+    def __init__(self, rxn: Any, deadline: float):
+        self._rxn = rxn
+        self._deadline = deadline
+
+    def RunReactants(self, *args: Any, **kwargs: Any) -> _OutcomesUntil:  # noqa: N802 (RDKit's name)
+        return _OutcomesUntil(self._rxn.RunReactants(*args, **kwargs), self._deadline)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rxn, name)
+
+
+def _until(rxn: rdchiralReaction, deadline: float) -> rdchiralReaction:
+    timed = copy.copy(rxn)  # shallow: shares the compiled templates, which rdchiralRun resets on every call anyway
+    timed.rxn = _ReactionUntil(rxn.rxn, deadline)
+    return timed
 
 
 @dataclass(frozen=True)
@@ -119,11 +174,16 @@ class TemplateLibrary:
                 self._compiled[template_id] = None
         return self._compiled[template_id]
 
-    def apply(self, template_id: int, product: rdchiralReactants | str) -> list[str]:
-        """Canonical precursor sets ('.'-joined SMILES) that template ``template_id`` gives for ``product``."""
+    def apply(self, template_id: int, product: rdchiralReactants | str, deadline: float | None = None) -> list[str]:
+        """Canonical precursor sets ('.'-joined SMILES) that template ``template_id`` gives for ``product``.
+
+        With a ``deadline`` (``time.monotonic()`` value) it stops once the deadline passes and returns the precursor
+        sets made so far: none if it had passed already."""
         rxn = self.compiled(template_id)
-        if rxn is None:
+        if rxn is None or expired(deadline):
             return []
+        if deadline is not None:
+            rxn = _until(rxn, deadline)
         reactants = rdchiralReactants(product) if isinstance(product, str) else product
         try:
             outcomes = rdchiralRun(rxn, reactants, combine_enantiomers=False)

@@ -83,7 +83,9 @@ class Route:
 
 @dataclass
 class SearchResult:
-    """What a search returns; ``message`` explains the outcome in words (already in stock, nothing applies...)."""
+    """What a search returns; ``message`` explains the outcome in words (already in stock, nothing applies...).
+    ``stopped_mid_expansion``: the time limit interrupted a single-step expansion, whose precursor sets so far
+    were kept (``stop_reason`` is then "time limit")."""
 
     target: str
     routes: list[Route]
@@ -94,10 +96,16 @@ class SearchResult:
     first_route_s: float | None
     stop_reason: str
     message: str = ""
+    stopped_mid_expansion: bool = False
     target_in_stock: bool = False
     algorithm: str = "best-first"
     model: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def time_limited(self) -> bool:
+        """Whether the time limit ended the search (routes, if any, are those found by then)."""
+        return self.stop_reason == "time limit"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +114,8 @@ class SearchResult:
             "target_in_stock": self.target_in_stock,
             "message": self.message,
             "stop_reason": self.stop_reason,
+            "time_limited": self.time_limited,
+            "stopped_mid_expansion": self.stopped_mid_expansion,
             "algorithm": self.algorithm,
             "model": self.model,
             "iterations": self.iterations,

@@ -9,6 +9,9 @@ Two expansion models behind one small interface (``ExpansionModel.propose``):
 
 ``CombinedModel`` blends both. benchmarks/synthesis_single_step.py measured them on the validation split: the
 classifier alone is the planner's default (see benchmarks/results/synthesis.md).
+
+Every model takes an optional ``deadline`` (a ``time.monotonic()`` value): past it, no further template is applied
+and the precursor sets found so far are ranked, so that a search's time limit holds inside one slow expansion.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from rdchiral.main import rdchiralReactants
 from rdkit import DataStructs
 
 from tools.synthesis.errors import InvalidLimits
-from tools.synthesis.library import REACTION_CLASSES, Precedent, TemplateLibrary
+from tools.synthesis.library import REACTION_CLASSES, Precedent, TemplateLibrary, expired
 from tools.synthesis.molecules import canonical_or_raise, fingerprint
 
 
@@ -65,7 +68,10 @@ class ExpansionModel(Protocol):
 
     name: str
 
-    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]: ...
+    def propose(self, product: str, top_k: int = 10, deadline: float | None = None) -> list[Suggestion]:
+        """The top-k precursor sets, best first; past ``deadline`` (time.monotonic()) it stops applying templates
+        and ranks what it has."""
+        ...
 
 
 def _check_top_k(top_k: int) -> None:
@@ -123,8 +129,9 @@ class SimilarityModel:
             self._reactant_fps[row] = fps
         return self._reactant_fps[row]
 
-    def scored_outcomes(self, product: str) -> Scored:
-        """Canonical precursor set -> (score, template id, precedent rows), before any top-k cut."""
+    def scored_outcomes(self, product: str, deadline: float | None = None) -> Scored:
+        """Canonical precursor set -> (score, template id, precedent rows), before any top-k cut; only the
+        templates applied before ``deadline`` (time.monotonic()) count."""
         target = canonical_or_raise(product)
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fingerprint(target), self.product_fps))
         neighbours = np.argsort(-sims, kind="stable")[: self.n_neighbors]
@@ -136,8 +143,10 @@ class SimilarityModel:
             tid = int(template_ids[row])
             if tid < 0:
                 continue
+            if expired(deadline):
+                break
             if tid not in outcomes_by_template:
-                outcomes_by_template[tid] = self.library.apply(tid, prepared)
+                outcomes_by_template[tid] = self.library.apply(tid, prepared, deadline)
             for outcome in outcomes_by_template[tid]:
                 ofp = fingerprint(outcome)
                 rsim = max(
@@ -152,10 +161,10 @@ class SimilarityModel:
                     best[outcome][2].append(int(row))
         return best
 
-    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
+    def propose(self, product: str, top_k: int = 10, deadline: float | None = None) -> list[Suggestion]:
         _check_top_k(top_k)
         target = canonical_or_raise(product)
-        ranked = sorted(self.scored_outcomes(target).items(), key=lambda kv: -kv[1][0])[:top_k]
+        ranked = sorted(self.scored_outcomes(target, deadline).items(), key=lambda kv: -kv[1][0])[:top_k]
         return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]
 
 
@@ -186,14 +195,16 @@ class CombinedModel:
     def warm_up(self) -> None:
         self.similarity.warm_up()
 
-    def scored_outcomes(self, product: str, top_k: int = 10) -> Scored:
+    def scored_outcomes(self, product: str, top_k: int = 10, deadline: float | None = None) -> Scored:
         target = canonical_or_raise(product)
         return combine(
-            self.similarity.scored_outcomes(target), self.classifier.scored_outcomes(target, top_k), self.weight
+            self.similarity.scored_outcomes(target, deadline),
+            self.classifier.scored_outcomes(target, top_k, deadline),
+            self.weight,
         )
 
-    def propose(self, product: str, top_k: int = 10) -> list[Suggestion]:
+    def propose(self, product: str, top_k: int = 10, deadline: float | None = None) -> list[Suggestion]:
         _check_top_k(top_k)
         target = canonical_or_raise(product)
-        ranked = sorted(self.scored_outcomes(target, top_k).items(), key=lambda kv: -kv[1][0])[:top_k]
+        ranked = sorted(self.scored_outcomes(target, top_k, deadline).items(), key=lambda kv: -kv[1][0])[:top_k]
         return [_suggestion(self.library, target, smi, s, tid, rows) for smi, (s, tid, rows) in ranked]

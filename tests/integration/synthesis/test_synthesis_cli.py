@@ -70,3 +70,9 @@ def test_build_templates_writes_counts_and_precedents(tmp_path: Path) -> None:
     out = tmp_path / "templates.csv"
     runner.invoke(cli, ["build-templates", str(src), "--output", str(out)])
     assert "A1#0" in out.read_text()
+
+
+def test_a_time_limit_shorter_than_one_expansion_ends_the_search_flagged_in_the_json() -> None:
+    tbu_acrylate_41mer = "CC(C)(C)OC(=O)" + "CC(C(=O)OC(C)(C)C)" * 40 + "C"  # one full expansion: 13 s
+    data = json.loads(runner.invoke(cli, [tbu_acrylate_41mer, "--time-limit", "2", "--json"]).output)
+    assert (data["stop_reason"], data["time_limited"], data["stopped_mid_expansion"]) == ("time limit", True, True)
