@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import typer
-from pydantic import SecretStr
 from rich.table import Table
 
 from app.cli.common import console, friendly_errors, print_json
@@ -16,7 +15,7 @@ from app.errors import ValidationFailed
 from app.services import serving
 from serve.catalog import ModelEntry, parse_catalog
 from serve.errors import ServeError
-from serve.gateway import ApiKey
+from serve.gateway.config import api_keys_from_text, parse_api_key, read_api_key_file
 from serve.hardware import GPU_TABLE, lookup_gpu
 from serve.sizing import size_on_gpus, valid_tp_degrees
 
@@ -147,7 +146,7 @@ def up(
             if not only or spec.name in only:
                 console.print(f"{spec.name}: {shlex.join(spec.argv)}", highlight=False, soft_wrap=True)
         return
-    for state in serving.up(result, _state_dir(state_dir), only=only, wait_s=timeout):
+    for state in serving.up(result, _state_dir(state_dir), only=only, wait_s=timeout, actor=None):
         console.print(f"{state.name}: healthy at {state.base_url} serving {', '.join(state.served_names)}")
 
 
@@ -158,7 +157,7 @@ def down(
     state_dir: Path = STATE_OPT,
 ) -> None:
     """Stop backends gracefully (SIGTERM, then SIGKILL after the grace period)."""
-    stopped = serving.down(_state_dir(state_dir), names)
+    stopped = serving.down(_state_dir(state_dir), names, actor=None)
     if not stopped:
         console.print("Nothing is running.")
     for state in stopped:
@@ -255,30 +254,48 @@ def gateway(
     catalog: Path = typer.Option(None, "--catalog", help="Catalog for role aliases and external endpoints."),
     state_dir: Path = STATE_OPT,
     api_key: list[str] = typer.Option(
-        None, "--api-key", help="NAME=KEY[:RATE_PER_S], repeatable; none given = no authentication."
+        None,
+        "--api-key",
+        help="NAME=KEY[:RATE_PER_S], repeatable (shown by `ps`: prefer --api-key-file or "
+        "CHEMASSIST_GATEWAY_API_KEYS). No key from any source = no authentication.",
+    ),
+    api_key_file: Path = typer.Option(
+        None, "--api-key-file", help="File of NAME=KEY[:RATE_PER_S] lines, '#' comments (chmod 600 it)."
     ),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Processes sharing the port."),
 ) -> None:
-    """Run the OpenAI-compatible gateway in front of the running backends."""
+    """Run the OpenAI-compatible gateway in front of the backends started from the state dir.
+
+    It may start before them (/health answers 503 until one is up) and routes to backends as they come
+    and go. Keys come from --api-key, --api-key-file and CHEMASSIST_GATEWAY_API_KEYS together.
+    """
     import logging
 
+    from app.settings import get_settings
+    from serve.catalog import load_catalog
     from serve.gateway import LOG_FORMAT, run
+    from serve.gateway.discovery import config_for_state_dir, running_backends
 
     # Request logs (key name, model, backend, status, latency; never prompts) go to stderr.
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
-    keys = []
-    for item in api_key or []:
-        name, sep, rest = item.partition("=")
-        if not sep or not rest:
-            raise ValidationFailed(f"--api-key {item!r} must look like NAME=KEY or NAME=KEY:RATE")
-        key, _, rate = rest.partition(":")
-        try:
-            keys.append(ApiKey(name=name, key=SecretStr(key), rate_per_s=float(rate) if rate else 10.0))
-        except ValueError:
-            raise ValidationFailed(f"--api-key {item!r}: the rate must be a number of requests per second") from None
-    config = serving.gateway_config(_state_dir(state_dir), catalog, keys)
-    console.print(f"Gateway on http://{host}:{port}/v1 for {', '.join(b.name for b in config.backends)}")
+    folder = _state_dir(state_dir)
+    with serving.clear_errors():
+        keys = [parse_api_key(item, f"--api-key number {i}") for i, item in enumerate(api_key or [], 1)]
+        if api_key_file is not None:
+            keys += read_api_key_file(api_key_file)
+            if api_key_file.stat().st_mode & 0o077:
+                console.print(f"[yellow]Warning:[/] {api_key_file} is readable by other users; chmod 600 it.")
+        from_env = get_settings().gateway_api_keys
+        if from_env is not None:
+            keys += api_keys_from_text(from_env.get_secret_value(), "CHEMASSIST_GATEWAY_API_KEYS")
+        config = config_for_state_dir(folder, load_catalog(catalog) if catalog else None, keys)
+        running = [b.name for b in [*config.backends, *running_backends(folder)]]
+    console.print(
+        f"Gateway on http://{host}:{port}/v1 for {', '.join(running) or 'no backend yet'}; "
+        f"backends started from {folder} later are added as they come.",
+        highlight=False,
+    )
     run(config, host, port, workers=workers, log_level="info")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,13 +14,30 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from serve.errors import ServeError
 from serve.gateway.config import BackendConfig, GatewayConfig
+from serve.gateway.discovery import running_backends
 from serve.gateway.limits import SharedBuckets
-from serve.gateway.proxy import ROUTES, GatewayState, Proxy, Receive, Rejection, Scope, Send, send_error
+from serve.gateway.metrics import NO_MODEL
+from serve.gateway.proxy import (
+    ROUTES,
+    GatewayState,
+    Message,
+    Proxy,
+    Receive,
+    Rejection,
+    Scope,
+    Send,
+    client_address,
+    send_error,
+)
 from serve.gateway.upstream import UpstreamError
 
 BUCKETS_FILE = "buckets"  # in a multi-worker run directory: the API keys' token buckets
 METRICS_DIR = "metrics"  # and prometheus_client's multiprocess files (PROMETHEUS_MULTIPROC_DIR)
+_ADMIN_ROUTES = {"/v1/models": "models", "/health": "health", "/metrics": "metrics"}  # metrics' route label
+
+log = logging.getLogger("serve.gateway")
 
 
 class GatewayApp:
@@ -30,13 +48,60 @@ class GatewayApp:
         self.proxy = Proxy(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.admin(scope, receive, send)  # lifespan
+            return
+        route = ROUTES.get(scope["path"])
         if route is None:
-            await self.admin(scope, receive, send)
+            await self.admin(scope, receive, self._counted(send, _ADMIN_ROUTES.get(scope["path"], "other")))
         elif scope["method"] == "POST":
             await self.proxy(scope, receive, send, route)
         else:
+            self.gateway.metrics.request_done(route, NO_MODEL, 405)
             await send_error(send, Rejection(405, f"{scope['path']} takes POST", "invalid_request_error"))
+
+    def _counted(self, send: Send, route: str) -> Send:
+        """SEND, counting the status it answers in /metrics (the proxy counts its own)."""
+        metrics = self.gateway.metrics
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.request_done(route, NO_MODEL, message["status"])
+            await send(message)
+
+        return counting_send
+
+
+class Discovery:
+    """Keeps the gateway's routes in step with the backends running from its config's state_dir."""
+
+    def __init__(self, state: GatewayState, state_dir: Path):
+        self.state, self.state_dir = state, state_dir
+        self.found: list[BackendConfig] | None = None
+
+    def apply(self, found: list[BackendConfig] | None) -> None:
+        if found is None or found == self.found:
+            return
+        self.state.set_backends(found)
+        self.found = found
+        log.info("backends from %s: %s", self.state_dir, ", ".join(b.name for b in found) or "none running")
+
+    def read(self) -> list[BackendConfig] | None:
+        """The running backends, or None when the state directory cannot be read (keep what we have)."""
+        try:
+            return running_backends(self.state_dir)
+        except (OSError, ValueError, ServeError) as exc:
+            log.warning("cannot read the backends in %s: %s", self.state_dir, exc)
+            return None
+
+    async def watch(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            found = await asyncio.to_thread(self.read)
+            try:
+                self.apply(found)
+            except Exception:  # one bad state file must not stop the watching for good
+                log.exception("cannot route to the backends found in %s", self.state_dir)
 
 
 def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp:
@@ -47,12 +112,18 @@ def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp
     """
     shared = SharedBuckets(run_dir / BUCKETS_FILE) if run_dir is not None and config.api_keys else None
     state = GatewayState(config, shared_buckets=shared)
+    discovery = Discovery(state, config.state_dir) if config.state_dir is not None else None
+    if discovery is not None:
+        discovery.apply(discovery.read())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watcher = asyncio.create_task(discovery.watch(config.discover_interval_s)) if discovery else None
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             state.close()
 
     admin = FastAPI(title="chemassist gateway", version="1", lifespan=lifespan)
@@ -64,37 +135,38 @@ def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp
 
     @admin.get("/v1/models")
     async def models(request: Request) -> Response:
-        state.authenticate(request.headers.raw)
+        state.authenticate(request.headers.raw, client_address(request.scope))
         now = int(time.time())
         data = [{"id": m, "object": "model", "created": now, "owned_by": "chemassist"} for m in sorted(state.routes)]
         data += [
             {"id": alias, "object": "model", "created": now, "owned_by": f"alias of {target}"}
-            for alias, target in sorted(config.aliases.items())
+            for alias, target in sorted(state.aliases_served().items())
         ]
         return JSONResponse({"object": "list", "data": data})
 
     @admin.get("/health")
     async def health() -> Response:
+        backends, routes, upstreams = state.backends, state.routes, state.upstreams  # as they are now
+
         async def probe(backend: BackendConfig) -> tuple[str, bool]:
-            upstream = state.upstreams[backend.name]
             try:
-                conn = await upstream.request("GET", "/health", read_timeout=1.0)
+                conn = await upstreams[backend.name].request("GET", "/health", read_timeout=1.0)
             except UpstreamError:
                 return backend.name, False
             conn.abort()  # not worth keeping: health checks are rare
             return backend.name, conn.status == 200
 
-        results = dict(await asyncio.gather(*(probe(b) for b in config.backends)))
-        served = {m: any(results[b.name] for b in bs) for m, bs in state.routes.items()}
-        status = "ok" if all(served.values()) else ("degraded" if any(served.values()) else "down")
-        return JSONResponse(
-            {
-                "status": status,
-                "backends": {k: "up" if v else "down" for k, v in results.items()},
-                "models": served,
-            },
-            200 if status != "down" else 503,
-        )
+        results = dict(await asyncio.gather(*(probe(b) for b in backends)))
+        served = {m: any(results[b.name] for b in bs) for m, bs in routes.items()}
+        status = "ok" if served and all(served.values()) else ("degraded" if any(served.values()) else "down")
+        report: dict[str, object] = {
+            "status": status,
+            "backends": {k: "up" if v else "down" for k, v in results.items()},
+            "models": served,
+        }
+        if not backends:
+            report["message"] = f"no backend is running yet (watching {config.state_dir})"
+        return JSONResponse(report, 200 if status != "down" else 503)
 
     @admin.get("/metrics")
     async def metrics() -> Response:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from serve.errors import ServeError
 
 
 class BackendConfig(BaseModel):
@@ -26,21 +29,48 @@ class ApiKey(BaseModel):
     rate_per_s: float = Field(default=10.0, gt=0, description="Sustained requests per second.")
     burst: int = Field(default=20, ge=1, description="Requests allowed at once before the rate applies.")
 
+    @field_validator("key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("the key is empty")
+        return value
+
 
 class GatewayConfig(BaseModel):
-    backends: list[BackendConfig] = Field(min_length=1)
+    backends: list[BackendConfig] = Field(default_factory=list, description="May be empty only with state_dir.")
+    state_dir: Path | None = Field(
+        default=None,
+        description="Also route to the backends `chemassist serve up` runs from here, re-read every "
+        "discover_interval_s: the gateway may start before them (503 until one is running).",
+    )
+    discover_interval_s: float = Field(default=2.0, gt=0)
     aliases: dict[str, str] = Field(default_factory=dict, description="Role or alias -> served model name.")
     api_keys: list[ApiKey] = Field(default_factory=list, description="Empty: no authentication (loopback use).")
+    auth_free_failures: int = Field(
+        default=5, ge=1, description="Wrong keys from one address answered 401 before it must wait (429)."
+    )
+    auth_max_delay_s: float = Field(
+        default=60.0, gt=0, description="Longest wait imposed on an address after repeated wrong keys."
+    )
     connect_timeout_s: float = Field(default=2.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0, description="Longest wait for the next byte of a reply.")
     log_prompts: bool = False
 
     @model_validator(mode="after")
-    def _aliases_known(self) -> GatewayConfig:
-        served = {m for b in self.backends for m in b.models}
-        for alias, target in self.aliases.items():
-            if target not in served:
-                raise ValueError(f"alias {alias!r} points at {target!r}, which no backend serves")
+    def _consistent(self) -> GatewayConfig:
+        if not self.backends and self.state_dir is None:
+            raise ValueError("no backends given (and no state_dir to find them in)")
+        names = [k.name for k in self.api_keys]
+        if len(set(names)) < len(names):
+            raise ValueError(f"API key names must differ; repeated: {sorted({n for n in names if names.count(n) > 1})}")
+        if len({k.key.get_secret_value() for k in self.api_keys}) < len(self.api_keys):
+            raise ValueError("two API keys have the same secret")
+        if self.state_dir is None:  # with a state_dir, the model an alias names may start later
+            served = {m for b in self.backends for m in b.models}
+            for alias, target in self.aliases.items():
+                if target not in served:
+                    raise ValueError(f"alias {alias!r} points at {target!r}, which no backend serves")
         return self
 
 
@@ -60,10 +90,48 @@ def config_from_backends(
 def load_gateway_config(path: str | Path) -> GatewayConfig:
     """Read a GatewayConfig from YAML or JSON (same fields as the model)."""
     from serve.catalog import format_validation_error, read_yaml
-    from serve.errors import ServeError
 
     data = read_yaml(Path(path), "gateway config", ServeError)
     try:
         return GatewayConfig.model_validate(data)
     except ValidationError as exc:
         raise ServeError(format_validation_error(exc, f"gateway config {path}")) from None
+
+
+def parse_api_key(entry: str, where: str) -> ApiKey:
+    """An ApiKey from 'NAME=KEY' or 'NAME=KEY:RATE_PER_S'; raises ServeError naming WHERE, never the key."""
+    name, sep, rest = entry.strip().partition("=")
+    key, _, rate = rest.partition(":")
+    name, key, rate = name.strip(), key.strip(), rate.strip()
+    if not sep or not name or not key:
+        raise ServeError(f"{where} must look like NAME=KEY or NAME=KEY:RATE_PER_S")
+    try:
+        rate_per_s = float(rate) if rate else 10.0
+    except ValueError:
+        raise ServeError(f"{where} (key {name!r}): the rate must be a number of requests per second") from None
+    try:
+        return ApiKey(name=name, key=SecretStr(key), rate_per_s=rate_per_s)
+    except ValidationError as exc:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ServeError(f"{where} (key {name!r}): {problems}") from None
+
+
+def api_keys_from_text(text: str, where: str) -> list[ApiKey]:
+    """Keys from NAME=KEY[:RATE] entries separated by commas or newlines (an environment variable's value)."""
+    entries = [e for e in re.split(r"[,\n]", text) if e.strip()]
+    return [parse_api_key(e, f"entry {i} of {where}") for i, e in enumerate(entries, 1)]
+
+
+def read_api_key_file(path: str | Path) -> list[ApiKey]:
+    """Keys from a file of NAME=KEY[:RATE] lines; blank lines and '#' comments are skipped."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ServeError(f"cannot read the API key file {path}: {exc}") from None
+    keys = []
+    for number, line in enumerate(lines, 1):
+        entry = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
+        if entry.strip():
+            keys.append(parse_api_key(entry, f"line {number} of {path}"))
+    return keys

@@ -1,5 +1,6 @@
 """Per-key rate limiting: a token bucket per API key, in memory (one process) or in a file shared by the
-gateway's worker processes, so that N workers still let each key through at its rate once, not N times."""
+gateway's worker processes, so that N workers still let each key through at its rate once, not N times; and
+the growing wait imposed on a client address that keeps sending wrong API keys."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import fcntl
 import mmap
 import struct
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -79,3 +82,49 @@ class SharedTokenBucket:
 
     def take(self) -> float:
         return self.shared.take(self.offset, self.rate, self.capacity)
+
+
+class AuthFailures:
+    """Wrong or missing API keys, counted per client address: after `free` failures in a row the address waits
+    1 s before its next try, then 2, 4, 8 ... s up to `max_delay_s`. A right key (after the wait) clears it.
+
+    Only the failing address waits, so a guesser cannot lock out a key used from elsewhere. An address is
+    forgotten after FORGET_AFTER_S without a failure, and at most `max_addresses` are remembered (the least
+    recently failing go first). Each worker process counts its own failures.
+    """
+
+    FORGET_AFTER_S = 900.0
+
+    def __init__(
+        self,
+        free: int,
+        max_delay_s: float,
+        max_addresses: int = 65536,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.free, self.max_delay_s, self.max_addresses, self.clock = free, max_delay_s, max_addresses, clock
+        self._addresses: OrderedDict[str, tuple[int, float]] = OrderedDict()  # address -> (failures, wait until)
+
+    def wait(self, address: str) -> float:
+        """Seconds ADDRESS must still wait before its key is checked again (0: check it now)."""
+        entry = self._addresses.get(address) if self._addresses else None
+        if entry is None:
+            return 0.0
+        until = entry[1]
+        now = self.clock()
+        if now - until > self.FORGET_AFTER_S:
+            del self._addresses[address]
+            return 0.0
+        return max(0.0, until - now)
+
+    def failed(self, address: str) -> None:
+        failures = self._addresses.pop(address, (0, 0.0))[0] + 1
+        now = self.clock()
+        delay = min(self.max_delay_s, 2.0 ** (failures - self.free)) if failures >= self.free else 0.0
+        self._addresses[address] = (failures, now + delay)
+        while len(self._addresses) > self.max_addresses:
+            self._addresses.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        if self._addresses:
+            self._addresses.pop(address, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+NO_MODEL = "-"  # the model label of answers that name none: refused before routing (401, 429, 400, 404), admin routes
 
 
 class Metrics:
@@ -12,7 +13,7 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         self.requests = Counter(
             "gateway_requests_total",
-            "Requests by route, model and status.",
+            "Every answer by route, model and status (the admin routes and refusals too).",
             ["route", "model", "status"],
             registry=self.registry,
         )

@@ -1,8 +1,10 @@
 """The gateway's hot path: POST /v1/chat/completions, /v1/completions and /v1/embeddings as raw ASGI.
 
 Per request it reads only what routing needs (`model`, `stream`), forwards the body bytes unchanged (re-encoded
-only when a role alias is rewritten), and passes the backend's reply through piece by piece as it arrives.
-Failover happens only while nothing has reached the client: a refused connection, a timeout or a 5xx.
+only when a role alias is rewritten), and passes the backend's reply through: a stream piece by piece as it
+arrives, a JSON reply whole when it is short, else relayed as it arrives (reading the backend only as fast as
+the client takes it, so no reply size makes it stall). Failover happens only while nothing has reached the
+client: a refused connection, a timeout or a 5xx.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import asyncio
 import hmac
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from serve.gateway.config import BackendConfig, GatewayConfig
-from serve.gateway.limits import SharedBuckets, SharedTokenBucket, TokenBucket
-from serve.gateway.metrics import Metrics
+from serve.gateway.limits import AuthFailures, SharedBuckets, SharedTokenBucket, TokenBucket
+from serve.gateway.metrics import NO_MODEL, Metrics
 from serve.gateway.upstream import Connection, Upstream, UpstreamError
 
 Scope = MutableMapping[str, Any]
@@ -54,28 +57,49 @@ class GatewayState:
     config: GatewayConfig
     metrics: Metrics = field(default_factory=Metrics)
     shared_buckets: SharedBuckets | None = None  # several worker processes: the keys' buckets live there
+    backends: list[BackendConfig] = field(default_factory=list)  # the config's, then those found in state_dir
     routes: dict[str, list[BackendConfig]] = field(default_factory=dict)
     buckets: dict[str, TokenBucket | SharedTokenBucket] = field(default_factory=dict)
     upstreams: dict[str, Upstream] = field(default_factory=dict)
+    auth_failures: AuthFailures = field(init=False)
+    models_seen: set[str] = field(default_factory=set)  # served now or earlier: gone for now (503), not unknown
     _turns: dict[str, int] = field(default_factory=dict)
     _keys: list[tuple[bytes, str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for backend in self.config.backends:
-            for model in backend.models:
-                self.routes.setdefault(model, []).append(backend)
-        self._turns = dict.fromkeys(self.routes, 0)
+        cfg = self.config
         shared = self.shared_buckets
         self.buckets = {
             k.name: shared.bucket(i, k.rate_per_s, k.burst) if shared else TokenBucket(k.rate_per_s, k.burst)
-            for i, k in enumerate(self.config.api_keys)
+            for i, k in enumerate(cfg.api_keys)
         }
-        self._keys = [(k.key.get_secret_value().encode(), k.name, k.rate_per_s) for k in self.config.api_keys]
+        self._keys = [(k.key.get_secret_value().encode(), k.name, k.rate_per_s) for k in cfg.api_keys]
+        self.auth_failures = AuthFailures(cfg.auth_free_failures, cfg.auth_max_delay_s)
+        self.set_backends(cfg.backends)
 
+    def set_backends(self, found: list[BackendConfig]) -> None:
+        """Route to the config's backends plus FOUND (a name already configured wins); connections to a
+        backend that stays are kept, those to one that went are closed."""
+        configured = {b.name for b in self.config.backends}
+        backends = [*self.config.backends, *(b for b in found if b.name not in configured)]
+        routes: dict[str, list[BackendConfig]] = {}
+        upstreams: dict[str, Upstream] = {}
         cfg = self.config
-        for b in cfg.backends:
+        for b in backends:
+            for model in b.models:
+                routes.setdefault(model, []).append(b)
             key = b.api_key.get_secret_value() if b.api_key else None
-            self.upstreams[b.name] = Upstream(b.root, key, cfg.connect_timeout_s, cfg.read_timeout_s)
+            old = self.upstreams.get(b.name)
+            if old is not None and (old.url, old.api_key) == (b.root, key):
+                upstreams[b.name] = old
+            else:
+                upstreams[b.name] = Upstream(b.root, key, cfg.connect_timeout_s, cfg.read_timeout_s)
+        for name, upstream in self.upstreams.items():
+            if upstreams.get(name) is not upstream:
+                upstream.close()
+        self.backends, self.routes, self.upstreams = backends, routes, upstreams
+        self.models_seen.update(routes)
+        self._turns = {m: self._turns.get(m, 0) for m in routes}
 
     def close(self) -> None:
         """Close the kept-alive backend connections (they belong to the event loop that is ending)."""
@@ -86,17 +110,33 @@ class GatewayState:
 
     def candidates(self, model: str) -> list[BackendConfig]:
         """Backends for MODEL, rotated round-robin so replicas share the load."""
-        backends = self.routes[model]
-        if len(backends) == 1:
+        backends = self.routes.get(model, [])
+        if len(backends) <= 1:
             return backends
         start = self._turns[model] % len(backends)
         self._turns[model] = start + 1
         return backends[start:] + backends[:start]
 
-    def authenticate(self, headers: list[tuple[bytes, bytes]]) -> str:
-        """The key holder's name ('anonymous' without keys configured); raises Rejection (401, 429)."""
+    def aliases_served(self) -> dict[str, str]:
+        """The aliases whose model some backend serves now."""
+        return {a: t for a, t in self.config.aliases.items() if t in self.routes}
+
+    def authenticate(self, headers: list[tuple[bytes, bytes]], client: str) -> str:
+        """The key holder's name ('anonymous' without keys configured); raises Rejection (401, 429).
+
+        CLIENT (the peer's address) is slowed down after repeated wrong keys: while it must wait, its
+        requests are answered 429 without looking at the key, so waiting cannot be skipped by guessing.
+        """
         if not self._keys:
             return "anonymous"
+        wait = self.auth_failures.wait(client)
+        if wait > 0:
+            raise Rejection(
+                429,
+                f"too many wrong API keys from this address; retry in {math.ceil(wait)} s",
+                "rate_limit_exceeded",
+                headers={"Retry-After": str(math.ceil(wait))},
+            )
         token = b""
         for header, value in headers:
             if header == b"authorization":
@@ -105,7 +145,9 @@ class GatewayState:
                 break
         holder = next((k for k in self._keys if token and hmac.compare_digest(token, k[0])), None)
         if holder is None:
+            self.auth_failures.failed(client)
             raise Rejection(401, "missing or invalid API key (send 'Authorization: Bearer KEY')", "auth")
+        self.auth_failures.succeeded(client)
         _, name, rate = holder
         wait = self.buckets[name].take()
         if wait > 0:
@@ -124,6 +166,11 @@ async def send_error(send: Send, error: Rejection) -> None:
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else ""
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -147,10 +194,12 @@ class Proxy:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, route: str) -> None:
         state = self.state
         try:
-            holder = state.authenticate(scope["headers"])
+            holder = state.authenticate(scope["headers"], client_address(scope))
+            # The whole body is needed: to read `model` for routing, and to send it again on failover.
             raw = await _read_body(receive)
             model, raw, stream = self._route(raw, route)
         except Rejection as error:
+            state.metrics.request_done(route, NO_MODEL, error.status)
             await send_error(send, error)
             return
         if state.config.log_prompts:
@@ -158,7 +207,7 @@ class Proxy:
         await self._forward(route, model, raw, stream, holder, receive, send)
 
     def _route(self, raw: bytes, route: str) -> tuple[str, bytes, bool]:
-        """(served model, body to forward, stream?) from the request body; raises Rejection (400, 404)."""
+        """(served model, body to forward, stream?) from the request body; raises Rejection (400, 404, 503)."""
         try:
             body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -169,8 +218,12 @@ class Proxy:
         asked = body["model"]
         model = state.config.aliases.get(asked, asked)
         if model not in state.routes:
-            known = sorted({*state.routes, *state.config.aliases})
-            state.metrics.request_done(route, "unknown", 404)
+            if model in state.models_seen or model != asked or (state.config.state_dir and not state.routes):
+                # Its backend went away, or has not started yet (none has, or not the one this alias names).
+                retry = math.ceil(state.config.discover_interval_s)
+                message = f"no backend serving {asked!r} is running at the moment; try again shortly"
+                raise Rejection(503, message, "backend_unavailable", headers={"Retry-After": str(retry)})
+            known = sorted({*state.routes, *state.aliases_served()})
             message = f"model {asked!r} is not served here; available: {', '.join(known)}"
             raise Rejection(404, message, "model_not_found")
         if model != asked:
@@ -196,8 +249,9 @@ class Proxy:
                     metrics.backend_errors.labels(backend.name, f"http_{conn.status}").inc()
                     last_error = f"{backend.name} answered {conn.status}"
                     continue
-                if not (stream and conn.status == 200):
-                    content = await conn.read_body()
+                relay = stream and conn.status == 200
+                if not relay:
+                    await conn.read_buffered()  # all of it, or as much as fits before it must be relayed
             except UpstreamError as exc:
                 metrics.backend_errors.labels(backend.name, exc.kind).inc()
                 last_error = f"{backend.name} {_describe(exc)}"
@@ -207,18 +261,22 @@ class Proxy:
             status = conn.status
             elapsed = time.perf_counter() - started
             metrics.request_done(route, model, status, elapsed)
-            if stream and status == 200:
+            if relay or not conn.complete:
                 log.info(
-                    "key=%s model=%s backend=%s status=%s stream first_byte_ms=%.1f",
+                    "key=%s model=%s backend=%s status=%s %s first_byte_ms=%.1f",
                     holder,
                     model,
                     backend.name,
                     status,
+                    "stream" if relay else "long reply",
                     elapsed * 1000,
                 )
+                if not relay:  # a long JSON reply: the backend's length, if it gave one, is the client's
+                    headers += [(k, v) for k, v in conn.headers if k == b"content-length"]
                 await send({"type": "http.response.start", "status": status, "headers": headers})
-                await self._relay(conn, upstream, backend, receive, send)
+                await self._relay(conn, upstream, backend, receive, send, sse=relay)
                 return
+            content = conn.take()
             upstream.release(conn)
             log.info("key=%s model=%s backend=%s status=%s ms=%.1f", holder, model, backend.name, status, elapsed * 1e3)
             headers.append((b"content-length", str(len(content)).encode()))
@@ -231,9 +289,10 @@ class Proxy:
         await send_error(send, Rejection(502, message, "backend_error"))
 
     async def _relay(
-        self, conn: Connection, upstream: Upstream, backend: BackendConfig, receive: Receive, send: Send
+        self, conn: Connection, upstream: Upstream, backend: BackendConfig, receive: Receive, send: Send, sse: bool
     ) -> None:
-        """Pass the backend's stream through as it arrives; a backend dying mid-stream ends it cleanly."""
+        """Pass the backend's reply through as it arrives. A backend dying mid-way ends an SSE stream with an
+        error event; any other reply is cut off (the client sees the connection close before the end)."""
         watch_from = conn.loop.time() + _WATCH_DISCONNECT_AFTER_S
         watcher: asyncio.Future[Message] | None = None
         try:
@@ -255,10 +314,13 @@ class Proxy:
                         return
                     watcher, watch_from = None, conn.loop.time() + _WATCH_DISCONNECT_AFTER_S
                 await conn.wait()
-        except UpstreamError:
+        except UpstreamError as exc:
             self.state.metrics.backend_errors.labels(backend.name, "stream").inc()
             conn.abort()
-            await send({"type": "http.response.body", "body": conn.take() + _MID_STREAM_ERROR})
+            if sse:
+                await send({"type": "http.response.body", "body": conn.take() + _MID_STREAM_ERROR})
+            else:
+                log.warning("backend=%s %s; the client's reply is cut off", backend.name, _describe(exc))
         finally:
             if watcher is not None and not watcher.done():
                 watcher.cancel()

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
+from serve.catalog import format_validation_error
+from serve.errors import ServeError
 from serve.gateway.app import BUCKETS_FILE, METRICS_DIR, create_app
-from serve.gateway.config import GatewayConfig, load_gateway_config
+from serve.gateway.config import GatewayConfig, load_gateway_config, read_api_key_file
 from serve.gateway.limits import SharedBuckets
 from serve.launcher import process_start_ticks
 
@@ -114,7 +116,7 @@ def _workers_skip_main_module() -> Iterator[None]:
     CLI, that is all of chemassist (torch, RDKit): ~6 s per worker, past uvicorn's 5 s start-up check, and
     hundreds of MB each. The workers need only serve.gateway, so the main module is hidden while they run."""
     main = sys.modules["__main__"]
-    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    saved: dict[str, Any] = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
     main.__spec__ = None
     main.__dict__.pop("__file__", None)
     try:
@@ -158,6 +160,8 @@ def _reveal(data: Any) -> Any:
     """model_dump() output with every SecretStr written out (JSON for the workers; the folder is private)."""
     if isinstance(data, SecretStr):
         return data.get_secret_value()
+    if isinstance(data, Path):
+        return str(data)
     if isinstance(data, dict):
         return {k: _reveal(v) for k, v in data.items()}
     if isinstance(data, list):
@@ -175,6 +179,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="warning")
     parser.add_argument("--workers", type=int, default=1, help="Processes sharing the port (default 1).")
+    parser.add_argument("--api-key-file", help="More API keys: NAME=KEY[:RATE_PER_S] lines, '#' comments.")
     args = parser.parse_args(argv)
-    config = load_gateway_config(args.config)
+    try:
+        config = load_gateway_config(args.config)
+        if args.api_key_file:
+            keys = [*config.api_keys, *read_api_key_file(args.api_key_file)]
+            config = GatewayConfig.model_validate({**dict(config), "api_keys": keys})
+    except ValidationError as exc:
+        parser.exit(2, f"{parser.prog}: error: {format_validation_error(exc, 'gateway config')}\n")
+    except ServeError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     run(config, args.host, args.port, workers=args.workers, log_level=args.log_level)

@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 import httptools
 
-_PAUSE_ABOVE = 1 << 20  # bytes buffered from a backend before we stop reading it (a slow client)
+# Bytes buffered from a backend before we stop reading it until the proxy takes them: a slow client slows the
+# backend instead of filling memory. A reply longer than this is relayed while it arrives, never held whole.
+BUFFER_LIMIT = 1 << 20
 
 
 class UpstreamError(Exception):
@@ -96,7 +98,7 @@ class Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.pieces.append(body)
         self.buffered += len(body)
-        if self.buffered > _PAUSE_ABOVE and not self.paused and self.transport is not None:
+        if self.buffered > BUFFER_LIMIT and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
 
@@ -145,10 +147,10 @@ class Connection(asyncio.Protocol):
         """Until the reply's status and headers are in; a failure or cancellation closes the connection."""
         await self._wait_until(lambda: self.headers_done)
 
-    async def read_body(self) -> bytes:
-        """The rest of the reply's body, once all of it is in; a failure or cancellation closes the connection."""
-        await self._wait_until(lambda: self.complete)
-        return self.take()
+    async def read_buffered(self) -> None:
+        """Until the reply is complete or BUFFER_LIMIT of it waits in `pieces` (then reading is paused until
+        take()); a failure or cancellation closes the connection."""
+        await self._wait_until(lambda: self.complete or self.paused)
 
     async def _wait_until(self, done: Callable[[], bool]) -> None:
         try:
@@ -182,6 +184,8 @@ class Connection(asyncio.Protocol):
         self._timer = None
         if self.complete or self.closed:
             return
+        if self.paused:  # we stopped reading (the client is slow), not the backend: that is no timeout
+            self._last_data = self.loop.time()
         due = self._last_data + self._timeout
         if self.loop.time() >= due:
             self._fail(UpstreamError("timeout", f"no reply within {self._timeout:g} s"))
@@ -204,6 +208,8 @@ class Upstream:
         self.tls = ssl.create_default_context() if parts.scheme == "https" else None
         self.host, self.port = parts.hostname, parts.port or (443 if self.tls else 80)
         self.prefix = parts.path.rstrip("/")
+        self.url, self.api_key = url, api_key  # what it was built from: a refreshed backend list reuses it if equal
+        self.closed = False
         host_header = parts.netloc.encode()
         auth = f"Authorization: Bearer {api_key}\r\n".encode() if api_key else b""
         self._fixed = b"Host: " + host_header + b"\r\n" + auth
@@ -255,7 +261,7 @@ class Upstream:
 
     def release(self, conn: Connection) -> None:
         """Give a connection back after its reply was read in full; anything else is closed."""
-        if conn.complete and conn.keep_alive and not conn.closed and conn.error is None:
+        if conn.complete and conn.keep_alive and not conn.closed and conn.error is None and not self.closed:
             conn._disarm()
             if len(self.idle) < self.max_idle:
                 self.idle.append(conn)
@@ -263,5 +269,7 @@ class Upstream:
         conn.abort()
 
     def close(self) -> None:
+        """Close the idle connections; those still in use are closed when released."""
+        self.closed = True
         while self.idle:
             self.idle.pop().abort()
