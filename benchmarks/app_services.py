@@ -1,10 +1,12 @@
-"""Service-layer cost: listing sessions and signing in through chemassist vs the raw backend, in one run.
+"""Service-layer cost: listing sessions and signing in through chemassist vs the raw backend, and the access
+policy's re-read of the acting account vs the same service body without it, in one run.
 
 Run: .venv/bin/python benchmarks/app_services.py  (writes benchmarks/results/app_services.json and app.md)
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import platform
@@ -65,6 +67,12 @@ def main() -> None:
     raw_verify = median_ms(lambda: hasher.verify(stored, "correct horse battery"), 20)
     sign_in = median_ms(lambda: accounts.authenticate("alice", "correct horse battery"), 20)
     rows.append(("sign in (argon2 verify + throttle + DB)", sign_in, "raw argon2 verify", raw_verify))
+    # The access policy re-reads the acting account on every guarded call (one primary-key query).
+    first = sessions.list_sessions(alice)[0].id
+    unguarded = inspect.unwrap(sessions.get_session)
+    policy = median_ms(lambda: sessions.get_session(alice, first), 200)
+    body = median_ms(lambda: unguarded(alice, first), 200)
+    rows.append(("open one session through the access policy", policy, "same service body, no account re-read", body))
 
     machine = f"{os.cpu_count()}-core {platform.machine()} CPU, SQLite (WAL)"
     out = [
