@@ -82,10 +82,10 @@ def build_graph(
         }
 
     def guard_request(state: AgentState) -> dict[str, Any]:
-        _, text = _last_human(state["messages"])
-        if state.get("intent") != "synthesis":
-            return {}
-        verdict = safety.screen_request(text)
+        # Every request, whatever the router called it; earlier requests resolve "how do I make it?".
+        at, text = _last_human(state["messages"])
+        earlier = [str(m.content) for m in state["messages"][:at] if isinstance(m, HumanMessage)][-3:]
+        verdict = safety.screen_request(text, earlier)
         if verdict.flagged:
             return {
                 "refused": True,
@@ -120,23 +120,23 @@ def build_graph(
         return {"messages": [reply], "steps": steps + 1, "model_used": model_name}
 
     def guard_tools(state: AgentState) -> dict[str, Any]:
-        last = state["messages"][-1]
-        for call in getattr(last, "tool_calls", []) or []:
-            if call["name"] == "plan_synthesis":
-                verdict = safety.screen_molecule(str(call["args"].get("target", "")))
-                if verdict.flagged:
-                    replies = [
-                        ToolMessage(
-                            content=json.dumps({"refused": True, "reason": verdict.reason}),
-                            tool_call_id=c["id"],
-                            name=c["name"],
-                        )
-                        for c in last.tool_calls
-                    ]
-                    return {
-                        "refused": True,
-                        "messages": [*replies, AIMessage(content=safety.refusal(verdict))],
-                    }
+        calls = getattr(state["messages"][-1], "tool_calls", None) or []
+        for call in calls:
+            verdict = safety.screen_tool_call(call["name"], call.get("args") or {})
+            if verdict.flagged:
+                replies = [
+                    ToolMessage(
+                        content=json.dumps({"refused": True, "reason": verdict.reason}),
+                        tool_call_id=c["id"],
+                        name=c["name"],
+                    )
+                    for c in calls
+                ]
+                return {
+                    "refused": True,
+                    "messages": [*replies, AIMessage(content=safety.refusal(verdict))],
+                    "model_used": "safety guard",
+                }
         return {}
 
     def guard_answer(state: AgentState) -> dict[str, Any]:

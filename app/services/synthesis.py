@@ -103,12 +103,17 @@ def _hits(smiles: str) -> list[dict[str, Any]]:
 
 
 def _reason(hits: Sequence[dict[str, Any]]) -> str:
-    listed = "; ".join(f"{h['name']} ({h['category'].replace('_', ' ')}; source: {h['source']})" for h in hits)
+    listed = "; ".join(
+        f"{h['name']} ({h['category'].replace('_', ' ')}; {h['note'] + '; ' if h.get('note') else ''}"
+        f"source: {h['source']})"
+        for h in hits
+    )
     return f"flagged by the safety screen as {listed}. chemassist does not plan syntheses of such substances."
 
 
 def chem_safety_check(smiles: str) -> SafetyVerdict:
-    """tools.chem's full safety screen (listed substances and hazard motifs) as the planner's SafetyCheck."""
+    """tools.chem's full safety screen as the planner's SafetyCheck: listed substances and the hazard motifs its
+    rules do not clear (an azide with (C + O) / N >= 3 or a single peroxide is a routine intermediate)."""
     hits = _hits(smiles)
     return SafetyVerdict(True, _reason(hits)) if hits else SafetyVerdict(False)
 
