@@ -73,14 +73,37 @@ def _call(name: str, args: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
 
 
+# A molecule right after these words is a reagent, solvent or starting material, not the thing to make:
+# "a nitrile from an amide with POCl3", "an epoxide using hydrogen peroxide".
+_REAGENT_BEFORE = re.compile(r"\b(with|using|from|via|over|by|in)\s+(?:[\w'%-]+\s+){0,2}$", re.I)
+# Questions about facts (history, law, classification) and about solutions are not requests for a route.
+_FACT_QUESTION = re.compile(r"^\s*(who|when|where|why|is|was|are|were|did|does|do)\b", re.I)
+_SOLUTION = re.compile(r"\b(solution|dilut\w*|buffer|stock solution)\b", re.I)
+
+
+def synthesis_target(text: str, molecules: Sequence[str]) -> str | None:
+    """The molecule the message asks to make: the first one not named as a reagent or starting material."""
+    lowered = text.lower()
+    for molecule in molecules:
+        at = lowered.find(molecule.lower())
+        if at >= 0 and _REAGENT_BEFORE.search(lowered[:at]):
+            continue
+        return molecule
+    return None
+
+
 def plan_tool_calls(text: str, available: Sequence[str]) -> list[dict[str, Any]]:
     """The tool calls a careful chemist-assistant would make for this message."""
     intent = route(text).intent
     molecules = molecules_in(text)[:MAX_MOLECULES]
     lowered = text.lower()
     calls: list[dict[str, Any]] = []
-    if intent == "synthesis" and molecules:
-        calls = [_call("plan_synthesis", {"target": molecules[0]})]
+    target = synthesis_target(text, molecules) if intent == "synthesis" else None
+    asks_for_route = target is not None and not _FACT_QUESTION.match(text) and not _SOLUTION.search(text)
+    if intent == "synthesis" and asks_for_route:
+        calls = [_call("plan_synthesis", {"target": target})]
+    elif intent == "synthesis" and molecules:
+        calls = [_call("molecule_info", {"query": m}) for m in molecules]
     elif intent == "literature" or (intent == "general" and not molecules and len(text.split()) > 3):
         calls = [_call("search_literature", {"question": text})]
     elif re.search(r"\bsimilar|analogs?\b|analogues?|neighbou?rs?", lowered) and molecules:
