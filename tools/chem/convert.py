@@ -21,7 +21,7 @@ from tools.chem.errors import (
     InvalidSmiles,
     UnknownName,
 )
-from tools.chem.names import resolve_name
+from tools.chem.names import abbreviation_first, resolve_name, suggest
 
 MAX_SMILES_LENGTH = 2_000
 """Longest SMILES accepted (characters). Large natural products and peptides stay well under this."""
@@ -135,6 +135,10 @@ def parse_input(text: str, *, kind: InputKind = "auto") -> Parsed:
         return Parsed(from_smiles(stripped), "smiles", "SMILES", stripped)
     # auto: SMILES first, then a name when the text cannot be SMILES or looks like a word.
     _check(stripped, MAX_SMILES_LENGTH, "input")
+    # "NBS" is valid SMILES (H4BNS) but a chemist means N-bromosuccinimide: an abbreviation written exactly as
+    # the name table holds it is read as that name (formulas such as CO are never in the table).
+    if (abbreviation := abbreviation_first(stripped)) is not None:
+        return Parsed(from_smiles(abbreviation.smiles), "name", abbreviation.source, stripped)
     try:
         return Parsed(from_smiles(stripped), "smiles", "SMILES", stripped)
     except InvalidSmiles as smiles_error:
@@ -142,9 +146,11 @@ def parse_input(text: str, *, kind: InputKind = "auto") -> Parsed:
             match = resolve_name(stripped)
         except UnknownName:
             if _NOT_SMILES.search(stripped):
+                close = suggest(stripped)
+                hint = f" Closest known names: {', '.join(close)}." if close else ""
                 raise UnknownName(
                     f"{_short(stripped)} is neither a valid SMILES nor a known chemical name (checked the "
-                    "synonym table and OPSIN). Check the spelling, use the IUPAC name, or give a SMILES."
+                    f"name tables and OPSIN).{hint} Check the spelling, use the IUPAC name, or give a SMILES."
                 ) from None
             raise smiles_error from None
         return Parsed(from_smiles(match.smiles), "name", match.source, stripped)
