@@ -21,7 +21,7 @@ st.caption(
 
 docs = None
 with ui.reported("Reading the library"):
-    docs = library.list_documents(library.viewer_filters(account))
+    docs = library.list_documents_for(account)
 if docs is None:
     st.stop()  # the error says why; nothing below can work without the store
 by_id = {d.document_id: d for d in docs}
@@ -43,7 +43,7 @@ if not docs and not ui.job_running():
     )
     if st.button("Load the demo library", type="primary", icon=":material/download:"):
         with ui.reported("Loading the demo library"):
-            ui.start_job(library.start_demo(), "demo")
+            ui.start_job(library.start_demo(account), "demo")
             st.rerun()
 
 
@@ -128,7 +128,7 @@ if tab_docs.open:
                     if st.button("Delete document", icon=":material/delete:", key="lib_delete"):
                         _confirm_delete(doc.document_id, doc.title)
                 else:
-                    st.caption("Only an administrator, or the owner of a private document, may delete it.")
+                    st.caption("Only an administrator, or the person who added a document, may delete it.")
             with right:
                 focus = st.session_state.get("lib_focus_chunk")
                 with ui.reported("Reading the passages"):
@@ -177,7 +177,9 @@ if tab_search.open:
                     sources=sources or None,
                     tags=tags or None,
                 )
-                hits = library.search(query, k=int(k), filters=filters, mode=cast(library.Mode, mode or "hybrid"))
+                hits = library.search_for(
+                    account, query, k=int(k), filters=filters, mode=cast(library.Mode, mode or "hybrid")
+                )
                 st.session_state["lib_hits"] = (query, mode or "hybrid", hits)
         if found := st.session_state.get("lib_hits"):
             q, used_mode, hits = found
@@ -211,7 +213,7 @@ if tab_ask.open:
         if asked:
             st.session_state.pop("lib_answer", None)
             with ui.reported("Answering"):
-                st.session_state["lib_answer"] = library.ask(question, filters=library.viewer_filters(account))
+                st.session_state["lib_answer"] = library.ask_for(account, question)
         if (result := st.session_state.get("lib_answer")) is not None:
             words = ui.query_words(result.question)
             if result.insufficient_evidence:
@@ -258,7 +260,8 @@ if tab_upload.open:
         private = u2.checkbox("Private to me", help="Only you will see these documents, in search and answers too.")
         st.caption(
             "Scanned (image-only) PDFs need OCR first, and password-protected PDFs need an unprotected copy. "
-            "A paper already in the library (same DOI or same text) is skipped."
+            "A paper already in the library (same DOI or same text) is skipped. A changed version of a lab paper "
+            "replaces it only if you added it (or are an administrator); a private upload is always your own copy."
         )
         if st.button("Add to the library", type="primary", icon=":material/upload:", disabled=ui.job_running()):
             if not files:
@@ -266,8 +269,8 @@ if tab_upload.open:
             else:
                 with ui.reported("Starting the upload"):
                     job = library.start_upload(
+                        account,
                         [(f.name, f.getvalue()) for f in files],
-                        owner=account.username,
                         private=private,
                         tags=tag_text.split(","),
                     )

@@ -1,5 +1,8 @@
-"""`chemassist library`: ingest papers, search, list and delete documents; `ask` answers with citations.
+"""`chemassist library`: ingest papers, search, list and delete documents; `ask` answers with citations;
+`repair` removes what interrupted writes left behind (for a Milvus server; a Milvus Lite file repairs itself
+when it opens).
 
+The CLI is the trusted operator at the server's shell: it calls the library service's operator functions.
 `ask` is also a plain function so the top-level `chemassist ask` can be registered from it.
 """
 
@@ -79,7 +82,7 @@ def ingest(
 @friendly_errors
 def search(
     query: str = typer.Argument(..., help="What to look for (words, formulas, a question)."),
-    k: int = typer.Option(10, "--k", help="How many passages."),
+    k: int = typer.Option(10, "--k", help=f"How many passages (1 to {service.MAX_SEARCH_K})."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (dense + BM25), dense or keyword."),
     year_from: int | None = typer.Option(None, "--year-from", help="Only documents from this year on."),
     year_to: int | None = typer.Option(None, "--year-to", help="Only documents up to this year."),
@@ -124,7 +127,7 @@ def search(
 @friendly_errors
 def ask(
     question: str = typer.Argument(..., help="A question about the papers in the library."),
-    k: int = typer.Option(6, "--k", help="How many passages to consider."),
+    k: int = typer.Option(6, "--k", help=f"How many passages to consider (1 to {service.MAX_ASK_K})."),
     user: str | None = typer.Option(None, "--user", help="Also use this user's private documents."),
     uri: str | None = typer.Option(None, "--uri", help=URI_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print {answer, citations, insufficient_evidence}."),
@@ -205,6 +208,33 @@ def delete(
     finally:
         service.close_stores()
     console.print(f"Deleted {document_id}.")
+
+
+@cli.command()
+@friendly_errors
+def repair(
+    uri: str | None = typer.Option(None, "--uri", help=URI_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Delete passages an interrupted ingest or delete left behind.
+
+    Passages without their document row, or of a replaced version. A Milvus Lite library does this by itself
+    when it opens; on a Milvus server run it while no ingest is in progress (a document being written would
+    look the same)."""
+    try:
+        report = service.repair_library(uri=uri)
+    finally:
+        service.close_stores()
+    if as_json:
+        print_json(report.model_dump())
+        return
+    if report.passages_removed:
+        console.print(
+            f"Removed {report.passages_removed} leftover passages of {report.documents_affected} documents "
+            f"({report.documents_checked} documents checked, {report.seconds:.1f} s)."
+        )
+    else:
+        console.print(f"Nothing to repair: {report.documents_checked} documents checked ({report.seconds:.1f} s).")
 
 
 @cli.command()

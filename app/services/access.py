@@ -199,8 +199,9 @@ def can_read_document(actor: Account, visibility: str, owner: str) -> bool:
 
 
 def can_delete_document(actor: Account, visibility: str, owner: str) -> bool:
-    """Admins may delete any document; others a document they uploaded (private or lab)."""
-    return actor.is_admin or owner == actor.username
+    """Admins may delete any document; others only a private document of their own (a lab document belongs to
+    the lab once added: its uploader may replace it with a new version, but not take it away)."""
+    return actor.is_admin or (visibility == "private" and owner == actor.username)
 
 
 def can_replace_document(actor: Account, visibility: str, owner: str) -> bool:

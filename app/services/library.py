@@ -1,6 +1,14 @@
 """Literature library service for the UI and the CLI: ingest (with progress, optionally in the background),
 search, ask, list and delete documents. Thin: the work is in tools.literature; this module picks the Milvus
-URI from settings and turns library errors into app errors."""
+URI from settings and turns library errors into app errors.
+
+Two kinds of entry point (see app.services.access): the web app calls the `guarded` functions, which take the
+signed-in account and ask the access policy (`search_for`, `ask_for`, `list_documents_for`, `document_for`,
+`passages_for`, `delete_document_as`, `start_upload`, `start_demo`); the CLI at the server's shell calls the
+`operator` ones (`ingest_files`, `search`, `ask`, `list_documents`, ...), which see and change everything.
+An upload replaces a stored document only where `access.can_replace_document` allows it, and a private upload
+is stored under its owner's key, so it never meets (or reveals) anybody else's document.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from app.errors import ChemassistError, DatabaseUnavailable, NotFound, PermissionDenied, ValidationFailed
-from app.services.accounts import Account
+from app.services import access
+from app.services.identity import Account
 from app.settings import get_settings
 from tools.literature import (
     Answer,
@@ -23,6 +32,8 @@ from tools.literature import (
     IngestReport,
     LiteratureError,
     LiteratureStore,
+    MayReplace,
+    RepairReport,
     Retriever,
     SearchFilters,
     SearchHit,
@@ -41,8 +52,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 _stores: dict[str, LiteratureStore] = {}
 _stores_lock = threading.Lock()
+MAX_SEARCH_K = 200
+# An answer reads every passage it considers (and sends them all to the model): more than this is no better
+# answer, only a slower one (k=100000 took 107 s and 1.4 GB before this limit).
+MAX_ASK_K = 50
 
 
+@access.operator
 def get_store(uri: str | None = None) -> LiteratureStore:
     """The process-wide store for the URI (default: settings' Milvus URI). Milvus Lite runs one local server
     per open file, so the app keeps one connection per URI and shares it between sessions."""
@@ -63,16 +79,18 @@ def get_store(uri: str | None = None) -> LiteratureStore:
 
 def preload() -> None:
     """In the background: load the embedding model and start loading the library's in-process search matrix,
-    so that the first question of the day does not wait for them. Failures are left to the first real call."""
+    so that the first question of the day does not wait for them. Failures are left to the first real call.
+    It hands nothing to its caller (what a user may see is decided by the guarded calls that follow), so the
+    web app may call it before anyone signs in."""
+    threading.Thread(target=_warm_up, name="library-preload", daemon=True).start()
 
-    def run() -> None:
-        try:
-            _ = default_embedder().model
-            get_store().dense_snapshot()
-        except Exception:  # noqa: BLE001 - the search that needs them reports the failure
-            log.debug("library preload failed", exc_info=True)
 
-    threading.Thread(target=run, name="library-preload", daemon=True).start()
+def _warm_up() -> None:
+    try:
+        _ = default_embedder().model
+        get_store().dense_snapshot()
+    except Exception:  # noqa: BLE001 - the search that needs them reports the failure
+        log.debug("library preload failed", exc_info=True)
 
 
 def close_stores() -> None:
@@ -99,20 +117,29 @@ def _call(fn: Callable[[], T]) -> T:
         return fn()
 
 
-def ingest_files(
+def _check_k(k: int, most: int, what: str) -> None:
+    if not 1 <= k <= most:
+        raise ValidationFailed(f"k ({what}) must be between 1 and {most}; got {k}.")
+
+
+# --- the operator (CLI): the whole library ---------------------------------------------------------------------
+
+
+def _ingest(
     paths: Sequence[str | Path],
     *,
-    owner: str | None = None,
-    private: bool = False,
-    tags: Sequence[str] = (),
-    progress: Progress | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    uri: str | None = None,
+    owner: str | None,
+    private: bool,
+    tags: Sequence[str],
+    progress: Progress | None,
+    max_bytes: int,
+    uri: str | None,
+    may_replace: MayReplace | None,
 ) -> IngestReport:
-    """Ingest files or folders. Files that fail are listed in `report.failed` with the reason; nothing of a
-    failed file is stored. Raises ValidationFailed only when every file failed."""
     if not paths:
         raise ValidationFailed("Give at least one file or folder to ingest.")
+    if private and not owner:
+        raise ValidationFailed("A private document needs an owner.")
     store = get_store(uri)
     report = _call(
         lambda: ingest_paths(
@@ -123,11 +150,38 @@ def ingest_files(
             tags=tags,
             progress=progress,
             max_bytes=max_bytes,
+            may_replace=may_replace,
         )
     )
     if report.failed and not (report.added or report.updated or report.skipped):
         raise ValidationFailed("; ".join(report.failed.values()))
     return report
+
+
+@access.operator
+def ingest_files(
+    paths: Sequence[str | Path],
+    *,
+    owner: str | None = None,
+    private: bool = False,
+    tags: Sequence[str] = (),
+    progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    uri: str | None = None,
+) -> IngestReport:
+    """Ingest files or folders as the operator (a changed document replaces the stored one, whoever added it).
+    Files and records that fail are listed in `report.failed` with the reason; nothing of a failed file is
+    stored. Raises ValidationFailed only when every file failed."""
+    return _ingest(
+        paths,
+        owner=owner,
+        private=private,
+        tags=tags,
+        progress=progress,
+        max_bytes=max_bytes,
+        uri=uri,
+        may_replace=None,
+    )
 
 
 @dataclass
@@ -155,6 +209,7 @@ class IngestJob:
             self.thread.join(timeout)
 
 
+@access.operator
 def start_ingest(paths: Sequence[str | Path], **kwargs: Any) -> IngestJob:
     """Run `ingest_files` in a background thread; poll the returned job's done/total/message."""
     job = IngestJob()
@@ -174,6 +229,7 @@ def start_ingest(paths: Sequence[str | Path], **kwargs: Any) -> IngestJob:
     return job
 
 
+@access.operator
 def ensure_demo_library(progress: Progress | None = None, uri: str | None = None) -> IngestReport | None:
     """On first start (empty library) ingest the demo library; otherwise do nothing and return None."""
     store = get_store(uri)
@@ -182,6 +238,20 @@ def ensure_demo_library(progress: Progress | None = None, uri: str | None = None
     return _call(lambda: ingest_demo(store, progress=progress))
 
 
+@access.operator
+def repair_library(uri: str | None = None) -> RepairReport:
+    """Delete the passages that interrupted writes left behind (a Milvus Lite library does this itself when
+    it opens; a Milvus server needs it run while no ingest is in progress)."""
+    store = get_store(uri)
+    report = _call(store.repair)
+    if store.recovered is not None:  # a Milvus Lite file repaired itself as it opened, just now
+        report.passages_removed += store.recovered.passages_removed
+        report.documents_affected += store.recovered.documents_affected
+        report.seconds += store.recovered.seconds
+    return report
+
+
+@access.operator
 def search(
     query: str,
     *,
@@ -192,12 +262,12 @@ def search(
 ) -> list[SearchHit]:
     if not query.strip():
         raise ValidationFailed("Type something to search for.")
-    if not 1 <= k <= 200:
-        raise ValidationFailed("k must be between 1 and 200.")
+    _check_k(k, MAX_SEARCH_K, "passages to return")
     store = get_store(uri)
     return _call(lambda: Retriever(store).search(query, k=k, filters=filters, mode=mode))
 
 
+@access.operator
 def ask(
     question: str,
     *,
@@ -209,15 +279,18 @@ def ask(
     """A cited answer from the library; without a chat model (offline mode) it quotes the best passages."""
     if not question.strip():
         raise ValidationFailed("Ask a question.")
+    _check_k(k, MAX_ASK_K, "passages to read for the answer")
     store = get_store(uri)
     return _call(lambda: answer_question(question, Retriever(store), chat_model, k=k, filters=filters))
 
 
+@access.operator
 def list_documents(filters: SearchFilters | None = None, uri: str | None = None) -> list[DocumentMeta]:
     store = get_store(uri)
     return _call(lambda: store.list_documents(filters))
 
 
+@access.operator
 def get_document(document_id: str, uri: str | None = None) -> DocumentMeta:
     doc = _call(lambda: get_store(uri).get_document(document_id))
     if doc is None:
@@ -225,58 +298,111 @@ def get_document(document_id: str, uri: str | None = None) -> DocumentMeta:
     return doc
 
 
+@access.operator
 def passages(document_id: str, uri: str | None = None) -> list[SearchHit]:
     """All passages of a document in reading order (to open a cited passage in context)."""
     get_document(document_id, uri)
     return _call(lambda: get_store(uri).document_chunks(document_id))
 
 
+@access.operator
 def delete_document(document_id: str, uri: str | None = None) -> None:
     """Delete a document and its passages."""
     get_document(document_id, uri)
     _call(lambda: get_store(uri).delete_document(document_id))
 
 
-# --- the web app: who may see and delete what, uploads and the demo in the background ----------------------------
+# --- the web app: what a signed-in account may see and do ------------------------------------------------------
 
 
+def _scoped(account: Account, filters: SearchFilters | None) -> SearchFilters:
+    """The filters restricted to what the account may read: lab documents and its own private ones, whatever
+    viewer or admin view the caller asked for (private means private, for administrators too)."""
+    return (filters or SearchFilters()).model_copy(update={"viewer": account.username, "include_private": False})
+
+
+@access.guarded
 def viewer_filters(account: Account, **kwargs: Any) -> SearchFilters:
     """Filters for what this account may see: lab-wide documents and its own private ones (admins included:
     a private document is private to its owner)."""
-    return SearchFilters(viewer=account.username, **kwargs)
+    return _scoped(account, SearchFilters(**kwargs))
 
 
+@access.guarded
 def can_view(account: Account, doc: DocumentMeta) -> bool:
-    return doc.visibility == "lab" or doc.owner == account.username
+    return access.can_read_document(account, doc.visibility, doc.owner)
 
 
+@access.guarded
 def can_delete(account: Account, doc: DocumentMeta) -> bool:
-    """Admins may delete any document; others only a private document they own."""
-    return account.is_admin or (doc.visibility == "private" and doc.owner == account.username)
+    """Admins may delete any document; others a document they added."""
+    return access.can_delete_document(account, doc.visibility, doc.owner)
 
 
+@access.guarded
+def list_documents_for(
+    account: Account, filters: SearchFilters | None = None, uri: str | None = None
+) -> list[DocumentMeta]:
+    """The documents this account may read (lab documents and its own private ones), newest first."""
+    store = get_store(uri)
+    return _call(lambda: store.list_documents(_scoped(account, filters)))
+
+
+@access.guarded
+def search_for(
+    account: Account,
+    query: str,
+    *,
+    k: int = 10,
+    filters: SearchFilters | None = None,
+    mode: Mode = "hybrid",
+    uri: str | None = None,
+) -> list[SearchHit]:
+    """Search the documents this account may read."""
+    return search(query, k=k, filters=_scoped(account, filters), mode=mode, uri=uri)
+
+
+@access.guarded
+def ask_for(
+    account: Account,
+    question: str,
+    *,
+    chat_model: ChatModel | None = None,
+    k: int = 6,
+    filters: SearchFilters | None = None,
+    uri: str | None = None,
+) -> Answer:
+    """A cited answer from the documents this account may read."""
+    return ask(question, chat_model=chat_model, k=k, filters=_scoped(account, filters), uri=uri)
+
+
+@access.guarded
 def document_for(account: Account, document_id: str, uri: str | None = None) -> DocumentMeta:
     """The document if this account may see it; NotFound otherwise (we do not say which)."""
-    doc = get_document(document_id, uri)
-    if not can_view(account, doc):
+    doc = _call(lambda: get_store(uri).get_document(document_id))
+    if doc is None or not access.can_read_document(account, doc.visibility, doc.owner):
         raise NotFound(f"No document {document_id} in the library.")
     return doc
 
 
+@access.guarded
 def passages_for(account: Account, document_id: str, uri: str | None = None) -> list[SearchHit]:
     document_for(account, document_id, uri)
     return _call(lambda: get_store(uri).document_chunks(document_id))
 
 
+@access.guarded
 def delete_document_as(account: Account, document_id: str, uri: str | None = None) -> DocumentMeta:
-    """Delete a document and its passages if `account` may: an admin, or the owner of a private document."""
-    doc = get_document(document_id, uri)
-    if not (can_view(account, doc) or account.is_admin):
+    """Delete a document and its passages if `account` may: an admin (any document), or the user who added it.
+    For anyone else a private document of another user is not found (its existence is not revealed)."""
+    doc = _call(lambda: get_store(uri).get_document(document_id))
+    if doc is None or not (
+        access.can_read_document(account, doc.visibility, doc.owner)
+        or access.can_delete_document(account, doc.visibility, doc.owner)
+    ):
         raise NotFound(f"No document {document_id} in the library.")
-    if not can_delete(account, doc):
-        raise PermissionDenied(
-            "Only an administrator, or the owner of a private document, may delete a document from the library."
-        )
+    if not access.can_delete_document(account, doc.visibility, doc.owner):
+        raise PermissionDenied("Only an administrator, or the person who added a document, may delete it.")
     _call(lambda: get_store(uri).delete_document(document_id))
     return doc
 
@@ -311,7 +437,7 @@ def _outcome(name: str, report: IngestReport) -> FileOutcome:
     if report.skipped:
         parts.append(f"{_n(len(report.skipped), 'document')} already in the library")
     if failed:
-        parts.append(f"{_n(len(failed), 'record')} not readable: " + "; ".join(failed[:3]))
+        parts.append(f"{_n(len(failed), 'record')} not added: " + "; ".join(failed[:3]))
     status: FileStatus = "added" if report.added else "updated" if report.updated else "duplicate"
     return FileOutcome(name, status, ", ".join(parts), ids)
 
@@ -322,21 +448,27 @@ def _safe_name(name: str, index: int) -> str:
     return re.sub(r"[^\w.\- ()]+", "_", base)[:200]
 
 
+@access.guarded
 def start_upload(
+    account: Account,
     files: Sequence[tuple[str, bytes]],
     *,
-    owner: str,
     private: bool = False,
     tags: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     uri: str | None = None,
 ) -> IngestJob:
-    """Ingest uploaded files (name, bytes) one by one in a background thread, so that the job reports an outcome
-    per file (added, skipped as duplicate, failed with the reason). `done/total` counts hundredths of files."""
+    """Ingest files (name, bytes) uploaded by `account`, one by one in a background thread, so that the job
+    reports an outcome per file (added, skipped as duplicate, failed with the reason). The account owns what it
+    uploads; a private upload is stored under its own key; a new version of a lab document replaces it only for
+    its uploader or an administrator. `done/total` counts hundredths of files."""
     if not files:
         raise ValidationFailed("Choose at least one file to upload.")
     job = IngestJob(total=100 * len(files))
     tags = [t.strip() for t in tags if t.strip()]
+
+    def may_replace(visibility: str, owner: str) -> bool:
+        return access.can_replace_document(account, visibility, owner)
 
     def run() -> None:
         with tempfile.TemporaryDirectory(prefix="chemassist-upload-") as tmp:
@@ -357,8 +489,15 @@ def start_upload(
                     folder.mkdir()
                     path = folder / name
                     path.write_bytes(data)
-                    report = ingest_files(
-                        [path], owner=owner, private=private, tags=tags, max_bytes=max_bytes, uri=uri, progress=progress
+                    report = _ingest(
+                        [path],
+                        owner=account.username,
+                        private=private,
+                        tags=tags,
+                        progress=progress,
+                        max_bytes=max_bytes,
+                        uri=uri,
+                        may_replace=may_replace,
                     )
                     job.files.append(_outcome(name, report))
                 except ChemassistError as exc:
@@ -379,8 +518,11 @@ def start_upload(
     return job
 
 
-def start_demo(uri: str | None = None) -> IngestJob:
-    """Ingest the demo library in the background if the library is empty (`job.report` stays empty if not)."""
+@access.guarded
+def start_demo(account: Account, uri: str | None = None) -> IngestJob:
+    """Ingest the demo library in the background if the library is empty (`job.report` stays empty if not).
+    Any signed-in user may trigger this one-time load: it adds only the bundled lab-wide demo papers, and only
+    to an empty library."""
     job = IngestJob()
 
     def progress(done: int, total: int, message: str) -> None:

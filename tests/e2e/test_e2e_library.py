@@ -4,7 +4,6 @@ for a keyword, ask a question and read its citation, upload a Markdown file and 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -121,10 +120,10 @@ def test_empty_library_offers_the_demo_and_a_bad_upload_says_why(live_app, page,
 
 
 def _account(username: str, role: Role) -> Account:
-    return Account(1, username, username, role, True, datetime.now(UTC), None)
+    return accounts.create_user(username, PASSWORD, role=role)
 
 
-def test_delete_is_checked_in_the_service(tmp_path: Path):
+def test_delete_is_checked_in_the_service(sqlite_db, tmp_path: Path):
     """Not a browser test, but it guards what the page's delete button relies on."""
     uri = str(tmp_path / "milvus.db")
     note = tmp_path / "note.md"
@@ -147,7 +146,7 @@ def test_delete_is_checked_in_the_service(tmp_path: Path):
     assert remaining == []
 
 
-def test_upload_reports_each_file_and_the_demo_loads_only_into_an_empty_library(tmp_path: Path):
+def test_upload_reports_each_file_and_the_demo_loads_only_into_an_empty_library(sqlite_db, tmp_path: Path):
     """Not a browser test: the per-file report the Upload tab shows, from the service it calls."""
     uri = str(tmp_path / "milvus.db")
     uploads = [
@@ -157,9 +156,10 @@ def test_upload_reports_each_file_and_the_demo_loads_only_into_an_empty_library(
         ("notes.docx", b"PK\x03\x04 not supported"),
     ]
     try:
-        job = service.start_upload(uploads, owner="alice", uri=uri)
+        alice = _account("alice", Role.chemist)
+        job = service.start_upload(alice, uploads, uri=uri)
         job.wait(timeout=120)
-        demo = service.start_demo(uri=uri)
+        demo = service.start_demo(alice, uri=uri)
         demo.wait(timeout=60)
     finally:
         service.close_stores()

@@ -17,7 +17,8 @@ from tools.literature.errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
-from tools.literature.ingest import ingest_documents, ingest_paths
+from tools.literature.ingest import MayReplace, ingest_documents, ingest_paths
+from tools.literature.keys import document_key
 from tools.literature.models import (
     Answer,
     Chunk,
@@ -25,10 +26,11 @@ from tools.literature.models import (
     DocumentMeta,
     IngestReport,
     ParsedDocument,
+    RepairReport,
     SearchFilters,
     SearchHit,
 )
-from tools.literature.readers import read_path
+from tools.literature.readers import FileContents, read_file, read_path
 from tools.literature.retrieval import Retriever
 from tools.literature.store import LiteratureStore
 
@@ -41,11 +43,14 @@ __all__ = [
     "DocumentMeta",
     "DocumentUnreadable",
     "Embedder",
+    "FileContents",
     "FileTooLarge",
     "IngestReport",
     "LiteratureError",
     "LiteratureStore",
+    "MayReplace",
     "ParsedDocument",
+    "RepairReport",
     "Retriever",
     "SearchFilters",
     "SearchHit",
@@ -55,8 +60,10 @@ __all__ = [
     "chunk_document",
     "chunk_text",
     "default_embedder",
+    "document_key",
     "ingest_demo",
     "ingest_documents",
     "ingest_paths",
+    "read_file",
     "read_path",
 ]

@@ -1,9 +1,12 @@
 """Ingest files and records: read -> chunk -> embed in batches -> write to the store, idempotently.
 
-A document's id comes from its DOI, arXiv id or content hash, so the same paper uploaded twice maps to one
-id; if the stored content hash matches, the document is skipped (re-ingesting is a no-op), if it differs the
-document is replaced. Chunks of many documents are embedded together in large batches (the encoder is the
-cost), and each document is written only once all of its chunks are embedded.
+A document's id comes from its DOI, arXiv id or content hash, and it is stored under that id scoped by who may
+see it (`keys.document_key`: a private document under 'private/<owner>/<id>'), so the same paper uploaded
+twice to the same place maps to one key; if the stored content hash matches, the document is skipped
+(re-ingesting is a no-op), if it differs the document is replaced, when `may_replace` allows it (the app asks
+its access policy; without one, as for the local operator, every replacement is allowed). A private upload
+can only ever meet its uploader's own private copy. Chunks of many documents are embedded together in large
+batches (the encoder is the cost), and each document is written only once all of its chunks are embedded.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ import numpy as np
 from tools.literature.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document
 from tools.literature.embedding import Embedder, default_embedder
 from tools.literature.errors import LiteratureError
+from tools.literature.keys import document_key
 from tools.literature.models import Chunk, IngestReport, ParsedDocument, Visibility
-from tools.literature.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_path
-from tools.literature.store import LiteratureStore
+from tools.literature.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
+from tools.literature.store import LiteratureStore, StoredDocument
 
 Progress = Callable[[int, int, str], None]
 """progress(done_chunks, total_chunks, message)"""
+MayReplace = Callable[[str, str], bool]
+"""may_replace(visibility, owner) of a stored document: whether this ingest may replace it with a new version."""
 
 EMBED_GROUP_CHUNKS = 512
 
@@ -50,8 +56,11 @@ def ingest_documents(
     max_chars: int = DEFAULT_MAX_CHARS,
     overlap: int = DEFAULT_OVERLAP,
     report: IngestReport | None = None,
+    may_replace: MayReplace | None = None,
 ) -> IngestReport:
-    """Store parsed documents; unchanged ones are skipped. Returns what was added, updated and skipped."""
+    """Store parsed documents under their keys; unchanged ones are skipped, changed ones replaced where
+    `may_replace` allows (refusals are listed in `failed`, and nothing of them changes). Returns what was
+    added, updated and skipped."""
     t0 = time.perf_counter()
     embedder = embedder or default_embedder()
     report = report or IngestReport()
@@ -62,12 +71,21 @@ def ingest_documents(
         if visibility is not None:
             doc.meta.visibility = visibility
         doc.meta.tags = list(dict.fromkeys([*doc.meta.tags, *tags]))
+        try:
+            doc.meta.document_id = document_key(doc.meta.document_id, doc.meta.visibility, doc.meta.owner)
+        except ValueError as exc:
+            report.failed[f"{doc.meta.filename or ''}: {doc.meta.document_id}".lstrip(": ")] = str(exc)
+            continue
         unique.setdefault(doc.meta.document_id, doc)
-    stored = store.content_hashes(unique)
+    stored = store.stored_documents(unique)
     todo: list[tuple[ParsedDocument, list[Chunk]]] = []
     for doc_id, doc in unique.items():
-        if stored.get(doc_id) == doc.meta.content_hash:
+        existing = stored.get(doc_id)
+        if existing is not None and existing.content_hash == doc.meta.content_hash:
             report.skipped.append(doc_id)
+            continue
+        if existing is not None and may_replace is not None and not may_replace(existing.visibility, existing.owner):
+            report.failed[doc_id] = _refusal(doc, existing)
             continue
         chunks = chunk_document(doc, max_chars=max_chars, overlap=overlap)
         if not chunks:
@@ -100,6 +118,16 @@ def ingest_documents(
     return report
 
 
+def _refusal(doc: ParsedDocument, existing: StoredDocument) -> str:
+    added_by = f"added by {existing.owner}" if existing.owner else "added by the lab"
+    allowed = f"only {existing.owner} or an administrator" if existing.owner else "only an administrator"
+    return (
+        f"{doc.meta.title!r} ({doc.meta.document_id}) is already in the library as a lab document {added_by}, "
+        f"with different content, and {allowed} may replace it. Nothing was changed; to keep your own version, "
+        "upload it as private."
+    )
+
+
 def _document_vector(chunk_vectors: np.ndarray) -> np.ndarray:
     """The document's vector: the normalised mean of its chunks' (no second encoder pass)."""
     mean = chunk_vectors.mean(axis=0)
@@ -116,21 +144,26 @@ def ingest_paths(
     visibility: Visibility | None = None,
     tags: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    may_replace: MayReplace | None = None,
 ) -> IngestReport:
     """Ingest files and directories. A file that cannot be read is reported in `failed` (with the reason)
-    and nothing of it is stored; the other files still go in."""
+    and nothing of it is stored; so is each record of a record file (BibTeX, RIS, JSON lines) that cannot be
+    read, under '<path> record <n> (...)', while the file's good records still go in. The other files too."""
     t0 = time.perf_counter()
     report = IngestReport()
     docs: list[ParsedDocument] = []
     for path in expand_paths(paths):
         try:
-            parsed = read_path(path, max_bytes=max_bytes)
+            contents = read_file(path, max_bytes=max_bytes)
         except LiteratureError as exc:
             report.failed[str(path)] = str(exc)
             continue
-        for d in parsed:
+        for skipped in contents.skipped:
+            where, _, why = skipped.partition(": ")
+            report.failed[f"{path} {where}"] = f"{path.name} {where}: {why}"
+        for d in contents.documents:
             d.meta.filename = d.meta.filename or path.name
-        docs.extend(parsed)
+        docs.extend(contents.documents)
     ingest_documents(
         store,
         docs,
@@ -140,6 +173,7 @@ def ingest_paths(
         visibility=visibility,
         tags=tags,
         report=report,
+        may_replace=may_replace,
     )
     report.seconds = time.perf_counter() - t0
     return report

@@ -12,7 +12,10 @@ Visibility = Literal["lab", "private"]
 class DocumentMeta(BaseModel):
     """Document-level metadata (one row per paper in the documents collection)."""
 
-    document_id: str = Field(description="Stable id: 'doi:<doi>', 'arxiv:<id>' or 'sha256:<hash prefix>'.")
+    document_id: str = Field(
+        description="Stable id: 'doi:<doi>', 'arxiv:<id>' or 'sha256:<hash prefix>'; stored private documents "
+        "carry their owner in front ('private/<owner>/doi:<doi>', see keys.py)."
+    )
     title: str
     authors: list[str] = Field(default_factory=list)
     year: int | None = None
@@ -113,6 +116,15 @@ class Answer(BaseModel):
         default_factory=list, description="Sentences dropped because no cited passage supported them."
     )
     evidence_score: float = Field(default=0.0, description="Similarity of the best passage to the question.")
+
+
+class RepairReport(BaseModel):
+    """What a repair of the library found: passages that interrupted writes left behind, now deleted."""
+
+    documents_checked: int = 0
+    documents_affected: int = Field(default=0, description="documents that had passages no row accounted for")
+    passages_removed: int = 0
+    seconds: float = 0.0
 
 
 class IngestReport(BaseModel):

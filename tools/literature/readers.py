@@ -2,6 +2,10 @@
 
 BibTeX and RIS are parsed here by hand: both are small line/brace formats and we need only a few fields
 (title, authors, year, DOI, abstract), which does not justify another dependency.
+
+A file of records (BibTeX, RIS, JSON lines) is read record by record: a bad record is skipped and named by
+its position and key ('record 3 (key smith2020): no title'), the good ones are kept; only a file without a
+single good record fails, with the reasons.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,17 @@ SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".bib", ".ris", ".json
 _DOI_RE = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 # Fewer extractable characters per page than this means a scanned / image-only PDF.
 _MIN_TEXT_CHARS_PER_PAGE = 20
+# What a malformed record raises while it is turned into a document (pydantic's ValidationError is a ValueError).
+_RECORD_ERRORS = (DocumentUnreadable, ValueError, TypeError, KeyError, AttributeError)
+_MAX_REASONS = 5
+
+
+@dataclass
+class FileContents:
+    """The documents read from one file, and the records of it that were skipped (each 'where: why')."""
+
+    documents: list[ParsedDocument]
+    skipped: list[str] = field(default_factory=list)
 
 
 def content_hash(text: str) -> str:
@@ -170,7 +187,7 @@ def _record_document(
 ) -> ParsedDocument:
     title = " ".join((title or "").split())
     if not title:
-        raise DocumentUnreadable("a record has no title.")
+        raise DocumentUnreadable("no title")
     # The full text (when there is one) already opens with title and abstract.
     text = fulltext.strip() if fulltext else "\n\n".join(x for x in (title, (abstract or "").strip()) if x)
     meta = DocumentMeta(
@@ -190,13 +207,19 @@ def _record_document(
 
 
 def parse_bibtex(text: str) -> list[dict[str, str]]:
-    """Entries of a BibTeX string as dicts of lower-case field -> value (braces and quotes removed)."""
+    """Entries of a BibTeX string as dicts of lower-case field -> value (braces and quotes removed). An entry
+    whose braces do not balance comes back as {'ENTRYTYPE', 'ID', 'ERROR'}."""
     entries: list[dict[str, str]] = []
     for match in re.finditer(r"@(\w+)\s*\{", text):
         kind = match.group(1).lower()
         if kind in {"comment", "string", "preamble"}:
             continue
-        body, _ = _balanced(text, match.end() - 1)
+        try:
+            body, _ = _balanced(text, match.end() - 1)
+        except DocumentUnreadable as exc:
+            bad_key = re.match(r"[^,\s}]*", text[match.end() :])
+            entries.append({"ENTRYTYPE": kind, "ID": bad_key.group(0) if bad_key else "", "ERROR": str(exc)})
+            continue
         key, _, rest = body.partition(",")
         entry = {"ENTRYTYPE": kind, "ID": key.strip()}
         pos = 0
@@ -232,7 +255,7 @@ def _balanced(text: str, open_pos: int) -> tuple[str, int]:
             depth -= 1
             if depth == 0:
                 return text[open_pos + 1 : i], i + 1
-    raise DocumentUnreadable("unbalanced braces in BibTeX.")
+    raise DocumentUnreadable("unbalanced braces")
 
 
 def _year(value: Any) -> int | None:
@@ -240,28 +263,53 @@ def _year(value: Any) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def read_bibtex(path: Path) -> list[ParsedDocument]:
+def _collect(path: Path, what: str, records: Iterable[tuple[str, Callable[[], ParsedDocument]]]) -> FileContents:
+    """Documents of the records that read, and 'where: why' for those that did not; DocumentUnreadable with
+    the reasons when none did."""
+    docs: list[ParsedDocument] = []
+    skipped: list[str] = []
+    for where, read in records:
+        try:
+            docs.append(read())
+        except _RECORD_ERRORS as exc:
+            reason = " ".join(str(exc).split())
+            skipped.append(f"{where}: {reason[:200] or type(exc).__name__}")
+    if not docs:
+        if not skipped:
+            raise DocumentUnreadable(f"{path.name} contains no {what}.")
+        more = f"; and {len(skipped) - _MAX_REASONS} more" if len(skipped) > _MAX_REASONS else ""
+        raise DocumentUnreadable(f"{path.name} has no readable record: " + "; ".join(skipped[:_MAX_REASONS]) + more)
+    return FileContents(docs, skipped)
+
+
+def _bibtex_document(e: dict[str, str], path: Path) -> ParsedDocument:
+    if "ERROR" in e:
+        raise DocumentUnreadable(e["ERROR"])
+    arxiv = e.get("eprint") if e.get("archiveprefix", "").lower() == "arxiv" else None
+    return _record_document(
+        title=e.get("title", ""),
+        abstract=e.get("abstract"),
+        authors=[a.strip() for a in e.get("author", "").split(" and ") if a.strip()],
+        year=_year(e.get("year")),
+        source=e.get("journal") or e.get("booktitle") or f"BibTeX ({path.name})",
+        doi=e.get("doi"),
+        arxiv_id=arxiv,
+        url=e.get("url"),
+        tags=[k.strip() for k in e.get("keywords", "").split(",") if k.strip()],
+        extra={"bibtex_key": e["ID"], "entry_type": e["ENTRYTYPE"]},
+    )
+
+
+def read_bibtex(path: Path) -> FileContents:
     entries = parse_bibtex(path.read_text(encoding="utf-8", errors="replace"))
-    if not entries:
-        raise DocumentUnreadable(f"{path.name} contains no BibTeX entries.")
-    docs = []
-    for e in entries:
-        arxiv = e.get("eprint") if e.get("archiveprefix", "").lower() == "arxiv" else None
-        docs.append(
-            _record_document(
-                title=e.get("title", ""),
-                abstract=e.get("abstract"),
-                authors=[a.strip() for a in e.get("author", "").split(" and ") if a.strip()],
-                year=_year(e.get("year")),
-                source=e.get("journal") or e.get("booktitle") or f"BibTeX ({path.name})",
-                doi=e.get("doi"),
-                arxiv_id=arxiv,
-                url=e.get("url"),
-                tags=[k.strip() for k in e.get("keywords", "").split(",") if k.strip()],
-                extra={"bibtex_key": e["ID"], "entry_type": e["ENTRYTYPE"]},
-            )
-        )
-    return docs
+    return _collect(
+        path,
+        "BibTeX entries",
+        (
+            (f"record {i} (key {e['ID'] or '(none)'})", partial(_bibtex_document, e, path))
+            for i, e in enumerate(entries, start=1)
+        ),
+    )
 
 
 def parse_ris(text: str) -> list[dict[str, list[str]]]:
@@ -285,16 +333,14 @@ def parse_ris(text: str) -> list[dict[str, list[str]]]:
     return records
 
 
-def read_ris(path: Path) -> list[ParsedDocument]:
+def read_ris(path: Path) -> FileContents:
     records = parse_ris(path.read_text(encoding="utf-8", errors="replace"))
-    if not records:
-        raise DocumentUnreadable(f"{path.name} contains no RIS records (each starts 'TY  - ' and ends 'ER  - ').")
 
     def first(r: dict[str, list[str]], *tags: str) -> str | None:
         return next((r[t][0] for t in tags if r.get(t)), None)
 
-    return [
-        _record_document(
+    def document(r: dict[str, list[str]]) -> ParsedDocument:
+        return _record_document(
             title=first(r, "TI", "T1") or "",
             abstract=first(r, "AB", "N2"),
             authors=r.get("AU", []) + r.get("A1", []),
@@ -304,8 +350,15 @@ def read_ris(path: Path) -> list[ParsedDocument]:
             url=first(r, "UR"),
             tags=r.get("KW", []),
         )
-        for r in records
-    ]
+
+    return _collect(
+        path,
+        "RIS records (each starts 'TY  - ' and ends 'ER  - ')",
+        (
+            (_where(i, ident=r["ID"][0] if r.get("ID") else None), partial(document, r))
+            for i, r in enumerate(records, start=1)
+        ),
+    )
 
 
 def _arxiv_year(rec: dict[str, Any]) -> int | None:
@@ -360,24 +413,49 @@ def record_to_document(rec: dict[str, Any], base_dir: Path | None = None) -> Par
     )
 
 
-def read_records(path: Path) -> list[ParsedDocument]:
-    """JSONL (one record a line) or a JSON list of records; full texts resolved beside the file."""
+def _not_a_record(message: str) -> ParsedDocument:
+    raise DocumentUnreadable(message)
+
+
+def _where(position: int, line: int | None = None, ident: Any = None) -> str:
+    """'record 3 (line 4, id abc)': where a record sits in its file."""
+    details = ", ".join(x for x in (f"line {line}" if line else "", f"id {ident}" if ident else "") if x)
+    return f"record {position}" + (f" ({details})" if details else "")
+
+
+def read_records(path: Path) -> FileContents:
+    """JSONL (one record a line), a JSON list of records or one JSON record; full texts resolved beside the
+    file. A line that is not JSON, or not a record, is skipped like a record without a title."""
     raw = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix == ".json" and raw.lstrip().startswith("["):
-            recs: Iterable[Any] = json.loads(raw)
+    entries: list[tuple[int, int | None, Any, str | None]] = []  # position, line, record, error
+    if path.suffix.lower() == ".json" and raw.lstrip()[:1] in ("[", "{"):
+        try:
+            recs = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DocumentUnreadable(f"{path.name} is not valid JSON ({exc}).") from exc
+        for i, rec in enumerate(recs if isinstance(recs, list) else [recs], start=1):
+            entries.append((i, None, rec, None))
+    else:
+        lines = [(n, text) for n, text in enumerate(raw.splitlines(), start=1) if text.strip()]
+        for i, (n, text) in enumerate(lines, start=1):
+            try:
+                entries.append((i, n, json.loads(text), None))
+            except json.JSONDecodeError as exc:
+                entries.append((i, n, None, f"not valid JSON ({exc.msg})"))
+    items: list[tuple[str, Callable[[], ParsedDocument]]] = []
+    for i, line, rec, error in entries:
+        where = _where(i, line, rec.get("id") if isinstance(rec, dict) else None)
+        if error is not None:
+            items.append((where, partial(_not_a_record, error)))
+        elif not isinstance(rec, dict):
+            items.append((where, partial(_not_a_record, "not a JSON object")))
         else:
-            recs = [json.loads(line) for line in raw.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise DocumentUnreadable(f"{path.name} is not valid JSON lines ({exc}).") from exc
-    docs = [record_to_document(r, path.parent) for r in recs if isinstance(r, dict)]
-    if not docs:
-        raise DocumentUnreadable(f"{path.name} contains no paper records.")
-    return docs
+            items.append((where, partial(record_to_document, rec, path.parent)))
+    return _collect(path, "paper records", items)
 
 
-def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ParsedDocument]:
-    """Read any supported file into one or more documents (record files hold many)."""
+def read_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> FileContents:
+    """Read any supported file into its documents (record files hold many) and the records it skipped."""
     path = Path(path)
     if not path.is_file():
         raise DocumentUnreadable(f"{path} does not exist or is not a file.")
@@ -395,11 +473,16 @@ def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Pars
     if size == 0:
         raise DocumentUnreadable(f"{path.name} is empty.")
     if suffix == ".pdf":
-        return [read_pdf(path)]
+        return FileContents([read_pdf(path)])
     if suffix in {".txt", ".md", ".markdown"}:
-        return [read_text(path)]
+        return FileContents([read_text(path)])
     if suffix == ".bib":
         return read_bibtex(path)
     if suffix == ".ris":
         return read_ris(path)
     return read_records(path)
+
+
+def read_path(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ParsedDocument]:
+    """The documents of any supported file (records that cannot be read are left out: `read_file` names them)."""
+    return read_file(path, max_bytes).documents

@@ -12,25 +12,39 @@ kept up to date by this store's writes, and reloaded when another store of this 
 file. Dense, keyword and hybrid search then rank in numpy (hybrid with the same legs, candidate counts and RRF
 as Milvus' hybrid search, see `bm25.py`) and fetch the hits' text from Milvus by id. Milvus Lite locks its file
 to one process, so no other process can change it behind our back.
+
+Durability: Milvus has no transactions across rows, so a document is written so that every moment (a crash
+included) leaves a consistent library. A new version's passages go in under new ids first (the version is part
+of a passage's id, see `keys.py`), then one upsert switches the document row over to that version, then the old
+version's passages are deleted; a delete removes the row first. Searches return only passages of the version
+their document row names (the hits' rows are read back, and more are fetched when some are dropped), so
+passages a crash left behind are never found, and a replaced document keeps its old version until the new one
+is complete. They are removed for good at the next open of a Milvus Lite file (a journal beside it lists the
+writes in flight; the first open by this code scans the whole library once) or by `repair()` (`chemassist
+library repair`) for a Milvus server, where other processes may be writing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tools.literature.dense import FILTER_FIELDS, DenseRows, DenseSnapshot, VectorDtype
 from tools.literature.embedding import EMBEDDING_DIM
 from tools.literature.errors import StoreUnavailable
-from tools.literature.models import Chunk, DocumentMeta, SearchFilters, SearchHit
+from tools.literature.keys import PRIVATE_PREFIX, chunk_version, document_key, version_of, versioned_chunk_id
+from tools.literature.models import Chunk, DocumentMeta, RepairReport, SearchFilters, SearchHit
 
 CHUNKS = "chemistry_papers"
 DOCUMENTS = "chemistry_papers_documents"
@@ -43,7 +57,30 @@ EXACT_SEARCH_MAX_CHUNKS = 10_000
 # background load from Milvus Lite, and p50 under 100 ms on 2 cores; bigger libraries belong on a Milvus server.
 IN_PROCESS_MAX_CHUNKS = 500_000
 _LOAD_BATCH = 4096
+_SCAN_BATCH = 16_384
+_DELETE_BATCH = 500
+# Milvus' largest topk; a search that drops passages of unfinished writes asks again for more, up to this.
+_MAX_LIMIT = 16_384
+_MAX_ROUNDS = 8
 log = logging.getLogger(__name__)
+
+
+class _NoMvccNotice(logging.Filter):
+    """Milvus Lite has no AllocTimestamp call: its in-process gRPC server logs 'Method not implemented!' with a
+    traceback whenever pymilvus asks (creating an index, starting a query iterator), and the iterator then
+    warns that it 'failed to get mvccTs'. pymilvus falls back to the client's clock, which is all we need."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "mvccTs" in record.getMessage():
+            return False
+        tb = record.exc_info[2] if record.exc_info else None
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        return tb is None or tb.tb_frame.f_code.co_name != "AllocTimestamp"
+
+
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoMvccNotice())
+logging.getLogger("grpc._server").addFilter(_NoMvccNotice())
 _HIT_FIELDS = [
     "id",
     "document_id",
@@ -106,25 +143,152 @@ def filter_expression(filters: SearchFilters | None) -> str:
 
 class _FileRegistry:
     """Per Milvus Lite file in this process: a write generation (so that stores over the same file see each
-    other's writes) and how many stores have it open (the last close releases Milvus Lite's file lock)."""
+    other's writes) and how many stores have it open (the last close releases Milvus Lite's file lock); per
+    library (file and collection): its open stores, the documents being written and the Lite write journal."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation: dict[str, int] = {}
         self.users: dict[str, int] = {}
+        self.libraries: dict[str, int] = {}
+        self.writing: dict[str, dict[str, int]] = {}
+        self.journals: dict[str, _Journal] = {}
+        # Per library: one write (or repair) at a time in this process, and when each document was last written.
+        self.write_locks: dict[str, threading.RLock] = {}
+        self.written: dict[str, dict[str, int]] = {}
+        self.sequence = 0
 
-    def open(self, key: str) -> None:
+    def open(self, key: str, library: str) -> bool:
+        """True when no other store of this process has the library open and none is writing to it."""
         with self.lock:
             self.users[key] = self.users.get(key, 0) + 1
+            first = not self.libraries.get(library) and not self.writing.get(library)
+            self.libraries[library] = self.libraries.get(library, 0) + 1
+            return first
 
-    def close(self, key: str) -> bool:
+    def close(self, key: str, library: str) -> bool:
         """True when this was the last open store of the file."""
         with self.lock:
+            self.libraries[library] = self.libraries.get(library, 1) - 1
+            if self.libraries[library] <= 0:
+                del self.libraries[library]
             self.users[key] = self.users.get(key, 1) - 1
             if self.users[key] > 0:
                 return False
             del self.users[key]
             return True
+
+    def journal(self, library: str, path: Path) -> _Journal:
+        with self.lock:
+            if library not in self.journals:
+                self.journals[library] = _Journal(path)
+            return self.journals[library]
+
+    def write_lock(self, library: str) -> threading.RLock:
+        with self.lock:
+            return self.write_locks.setdefault(library, threading.RLock())
+
+    @contextlib.contextmanager
+    def write(self, library: str, document_key: str) -> Iterator[None]:
+        """Write a document of the library: one write at a time per library in this process, and the document
+        marked as written (a repair that scanned before leaves it alone)."""
+        with self.write_lock(library):
+            with self.lock:
+                self.sequence += 1
+                self.written.setdefault(library, {})[document_key] = self.sequence
+                docs = self.writing.setdefault(library, {})
+                docs[document_key] = docs.get(document_key, 0) + 1
+            try:
+                yield
+            finally:
+                with self.lock:
+                    docs[document_key] -= 1
+                    if not docs[document_key]:
+                        del docs[document_key]
+                    if not docs:
+                        del self.writing[library]
+
+    def now(self) -> int:
+        with self.lock:
+            return self.sequence
+
+    def written_since(self, library: str, sequence: int) -> set[str]:
+        """Documents whose write began after `sequence`, or that are being written."""
+        with self.lock:
+            recent = {k for k, n in self.written.get(library, {}).items() if n > sequence}
+            return recent | set(self.writing.get(library, {}))
+
+
+class _Journal:
+    """Milvus Lite only: the document writes in flight, as JSON lines in a file beside the library ('begin' when
+    a write starts, 'end' when it finished). A write that began and never ended was cut short by a crash; the
+    next open repairs its document. The file is emptied whenever no write is in flight (once it was recovered)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.clean = False  # recovered at open: it may be emptied when no write is in flight
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _append(self, entry: dict[str, str]) -> None:
+        # One small O_APPEND write per line: it survives the process being killed (the OS has it).
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(entry) + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def begin(self, document_key: str) -> str:
+        token = uuid.uuid4().hex[:16]
+        with self.lock:
+            self._append({"begin": token, "document": document_key})
+            self.in_flight += 1
+        return token
+
+    def end(self, token: str, completed: bool) -> None:
+        """A write finished; an incomplete one (an error half-way) stays pending for the next open to repair."""
+        with self.lock:
+            self.in_flight -= 1
+            if not completed:
+                self.clean = False
+            if self.clean and self.in_flight == 0:
+                self.path.write_bytes(b"")
+            elif completed:
+                self._append({"end": token})
+
+    def pending(self) -> list[str]:
+        """Documents whose write began and never ended."""
+        begun: dict[str, str] = {}
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:  # the last line of a crash may be cut short
+                continue
+            if "begin" in entry:
+                begun[entry["begin"]] = entry.get("document", "")
+            elif "end" in entry:
+                begun.pop(entry["end"], None)
+        return sorted({d for d in begun.values() if d})
+
+    def reset(self) -> None:
+        with self.lock:
+            self.path.write_bytes(b"")
+            self.clean = True
+
+
+class StoredDocument(NamedTuple):
+    """What a replace decision needs to know of a stored document."""
+
+    content_hash: str
+    visibility: str
+    owner: str
 
 
 _files = _FileRegistry()
@@ -140,6 +304,17 @@ def _release_lite_file(path: str) -> None:
     server_manager_instance.release_server(path)
 
 
+def _stale_chunks(document_key: str, chunk_ids: Sequence[str], version: str | None) -> list[str]:
+    """The passages of a document that its row does not account for: all of them without a row (None); else
+    those of other versions, or, for a row whose version has no passages (stored before versions), the
+    versioned ones (an unfinished replacement)."""
+    if version is None:
+        return list(chunk_ids)
+    versions = [chunk_version(i, document_key) for i in chunk_ids]
+    keep = version if version in versions else ""
+    return [i for i, v in zip(chunk_ids, versions, strict=True) if v != keep]
+
+
 class LiteratureStore:
     """A connection to the library's two collections. Close it (or use `with`): Milvus Lite runs a local
     server per open file and locks the file until the last store over it closes.
@@ -148,6 +323,10 @@ class LiteratureStore:
     file and in Milvus for a server URI; True / False force it. Libraries over `in_process_max_chunks` chunks
     always use Milvus. `vector_dtype="float16"` halves the snapshot's vector memory (recall@10 against float32
     in the benchmark).
+
+    `repair_on_open` (default True): the first store of this process over a Milvus Lite file removes what
+    crashed writes left behind (see the module docstring), and any store stores private documents of older
+    libraries under their owner's key. `write_batch`: passages per insert request.
     """
 
     def __init__(
@@ -161,6 +340,8 @@ class LiteratureStore:
         in_process_dense: bool | None = None,
         in_process_max_chunks: int = IN_PROCESS_MAX_CHUNKS,
         vector_dtype: VectorDtype = "float32",
+        repair_on_open: bool = True,
+        write_batch: int = 512,
     ) -> None:
         from pymilvus import MilvusClient
 
@@ -178,13 +359,17 @@ class LiteratureStore:
         self.in_process_dense = self.is_lite if in_process_dense is None else in_process_dense
         self.in_process_max_chunks = in_process_max_chunks
         self.vector_dtype: VectorDtype = vector_dtype
+        self.write_batch = max(1, write_batch)
         if self.is_lite:
             Path(self.uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
             self.client = MilvusClient(uri=self.uri, token=token or "")
         except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, OSError, ...
             raise StoreUnavailable(f"Cannot open the Milvus store at {self.uri}: {exc}") from exc
-        _files.open(self._file)
+        first = _files.open(self._file, self._key)
+        # Milvus Lite: the journal of writes in flight, beside the library (None for a server).
+        self.journal_path = Path(f"{self._file}-{self.chunks_name}.journal") if self.is_lite else None
+        self._journal = _files.journal(self._key, self.journal_path) if self.journal_path else None
         self._closed = False
         self._lock = threading.RLock()
         self._count: tuple[int, float] | None = None
@@ -195,8 +380,11 @@ class LiteratureStore:
         self._loader: threading.Thread | None = None
         self._too_large_at: int | None = None  # generation at which the library was found too large
         self._stop = threading.Event()
+        self.recovered: RepairReport | None = None  # what the repair at open removed, if it ran
         try:
             self._ensure_collections()
+            if repair_on_open:
+                self._recover(first)
         except Exception:
             self.close()
             raise
@@ -212,7 +400,7 @@ class LiteratureStore:
         if self._loader is not None:
             self._loader.join()
         self.client.close()
-        if _files.close(self._file) and self.is_lite:
+        if _files.close(self._file, self._key) and self.is_lite:
             _release_lite_file(self.uri)
 
     def __enter__(self) -> LiteratureStore:
@@ -287,25 +475,73 @@ class LiteratureStore:
         chunks: Sequence[Chunk],
         chunk_vectors: np.ndarray,
         doc_vector: np.ndarray,
-        batch: int = 512,
+        batch: int | None = None,
     ) -> None:
-        """Replace the document and its chunks. The document row is written last, so a document is listed
-        only once all its chunks are in; on failure the chunks written so far are removed."""
-        with self._lock:
+        """Store a document, or a new version of a stored one (same `meta.document_id`), with its passages.
+
+        The new version's passages are written under new ids, then the document row is switched over to them,
+        then the old version's passages are deleted: whenever the process stops, the library holds the whole
+        old version or the whole new one (see the module docstring). On an error the new passages are removed."""
+        batch = batch or self.write_batch
+        if not meta.content_hash:
+            digest = hashlib.sha256("\x00".join(ch.text for ch in chunks).encode("utf-8")).hexdigest()
+            meta = meta.model_copy(update={"content_hash": digest})
+        key, version = meta.document_id, version_of(meta.content_hash)
+        rows = [
+            self._chunk_row(meta, ch.model_copy(update={"chunk_id": versioned_chunk_id(key, version, ch.chunk_id)}), v)
+            for ch, v in zip(chunks, chunk_vectors, strict=True)
+        ]
+        new_ids = {r["id"] for r in rows}
+        with self._lock, self._writing(key):
             self._count = None
-            self.delete_document(meta.document_id)
+            replacing = key in self._versions([key])  # by primary key: cheap, unlike a scan for old passages
             try:
-                rows = [self._chunk_row(meta, ch, vec) for ch, vec in zip(chunks, chunk_vectors, strict=True)]
                 for i in range(0, len(rows), batch):
-                    self.client.insert(self.chunks_name, rows[i : i + batch])
-                self.client.insert(self.documents_name, [self._document_row(meta, doc_vector, len(chunks))])
+                    self.client.upsert(self.chunks_name, rows[i : i + batch])
+                self.client.upsert(self.documents_name, [self._document_row(meta, doc_vector, len(rows))])
             except Exception:
                 self._note_write(None)
-                self.client.delete(self.chunks_name, filter=f"document_id == {_quote(meta.document_id)}")
+                with contextlib.suppress(Exception):  # the row may have switched over: then the passages stay
+                    if self._versions([key]).get(key) != version:
+                        self._delete_ids(new_ids)
                 raise
+            if replacing:  # (leftovers of a crashed first write of a new document are hidden, and repaired)
+                self._delete_ids([i for i in self._chunk_ids(key) if i not in new_ids])
             if rows:
                 vectors = np.asarray(chunk_vectors, dtype=np.float32).reshape(len(rows), -1)
+                if replacing:
+                    self._note_write(("delete", key))
                 self._note_write(("add", DenseRows.from_entities(rows, vectors)))
+
+    @contextlib.contextmanager
+    def _writing(self, document_key: str) -> Iterator[None]:
+        """Mark a document write in flight: in this process (repairs skip it) and in the Lite journal."""
+        with _files.write(self._key, document_key):
+            if self._journal is None:
+                yield
+                return
+            token = self._journal.begin(document_key)
+            completed = False
+            try:
+                yield
+                completed = True
+            finally:
+                self._journal.end(token, completed)
+
+    def _chunk_ids(self, document_key: str) -> list[str]:
+        return [r["id"] for r in self._document_rows(document_key, ["id"])]
+
+    def _document_rows(self, document_key: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every passage row of a document (one query; an iterator for documents over Milvus' query limit)."""
+        expr = f"document_id == {_quote(document_key)}"
+        rows = self.client.query(self.chunks_name, filter=expr, output_fields=fields, limit=_MAX_LIMIT)
+        return rows if len(rows) < _MAX_LIMIT else list(self._scan(self.chunks_name, fields, expr))
+
+    def _delete_ids(self, ids: Iterable[str]) -> int:
+        ids = list(ids)
+        for i in range(0, len(ids), _DELETE_BATCH):
+            self.client.delete(self.chunks_name, filter=f"id in {_quote_list(ids[i : i + _DELETE_BATCH])}")
+        return len(ids)
 
     @staticmethod
     def _chunk_row(meta: DocumentMeta, ch: Chunk, vec: np.ndarray) -> dict[str, Any]:
@@ -350,12 +586,113 @@ class LiteratureStore:
         }
 
     def delete_document(self, document_id: str) -> None:
-        """Remove a document and all its chunks."""
-        with self._lock:
+        """Remove a document and all its passages (the row first: passages left by a crash are never found)."""
+        with self._lock, self._writing(document_id):
             self._count = None
             self.client.delete(self.documents_name, filter=f"document_id == {_quote(document_id)}")
             self.client.delete(self.chunks_name, filter=f"document_id == {_quote(document_id)}")
             self._note_write(("delete", document_id))
+
+    # --- repair ------------------------------------------------------------------------------------
+
+    def _recover(self, first: bool) -> None:
+        """At open: repair what crashed writes left (Milvus Lite, first store of the process: nobody else can be
+        writing), and key private documents of older libraries by their owner."""
+        if self._journal is not None and first:
+            if not self._journal.exists():
+                # A library no crash-safe writer has opened yet: one scan of every passage (if it has any).
+                if self.count_chunks():
+                    self.recovered = self.repair()
+            elif pending := self._journal.pending():
+                self.recovered = self.repair(documents=pending)
+            self._journal.reset()
+        self._rekey_private_documents()
+
+    def repair(self, documents: Iterable[str] | None = None) -> RepairReport:
+        """Delete the passages that no document row accounts for: those of documents without a row (a crash
+        during an ingest or a delete) and those of another version than the row names (a crash during a
+        replacement). `documents`: only these document ids; default: the whole library (a scan of every
+        passage id). Documents this process writes meanwhile are left alone; on a Milvus server run it when no
+        other process is ingesting, as their half-written documents would look the same."""
+        t0 = time.perf_counter()
+        start = _files.now()
+        if documents is not None:
+            keys = sorted(set(documents))
+            ids = {k: self._chunk_ids(k) for k in keys}
+            versions = self._versions(keys)
+        else:
+            ids = {}
+            for row in self._scan(self.chunks_name, ["id", "document_id"]):
+                ids.setdefault(row["document_id"], []).append(row["id"])
+            rows = self._scan(self.documents_name, ["document_id", "content_hash"])
+            versions = {r["document_id"]: version_of(r["content_hash"]) for r in rows}
+        # No write of this process may start while the leftovers go, and documents written since the scan began
+        # are left alone: what the scan saw of them may be a write in progress, not a leftover.
+        with _files.write_lock(self._key):
+            for key in _files.written_since(self._key, start):
+                ids.pop(key, None)
+            per_document = {key: _stale_chunks(key, chunk_ids, versions.get(key)) for key, chunk_ids in ids.items()}
+            stale = [i for chunk_ids in per_document.values() for i in chunk_ids]
+            if stale:
+                self._count = None
+                self._delete_ids(stale)
+                self._note_write(None)
+        if stale:
+            log.warning("library %s: removed %d passages left by interrupted writes", self.uri, len(stale))
+        return RepairReport(
+            documents_checked=len(ids),
+            passages_removed=len(stale),
+            documents_affected=sum(bool(chunk_ids) for chunk_ids in per_document.values()),
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _scan(self, collection: str, fields: list[str], expr: str = "") -> Iterator[dict[str, Any]]:
+        it = self.client.query_iterator(collection, batch_size=_SCAN_BATCH, filter=expr, output_fields=fields)
+        try:
+            while rows := it.next():
+                yield from rows
+        finally:
+            it.close()
+
+    def _rekey_private_documents(self) -> int:
+        """Private documents stored before keys were scoped ('doi:10.1/x', visibility private) move to their
+        owner's key ('private/<owner>/doi:10.1/x'), so that nobody else's upload can ever meet them. Written like
+        a replacement (new copy complete, then the old one deleted): a crash half-way is finished next open."""
+        rows = self.client.query(
+            self.documents_name,
+            filter=f'visibility == "private" and not (document_id like {_quote(PRIVATE_PREFIX + "%")})',
+            output_fields=["document_id", "owner", "metadata", "embedding"],
+            limit=16_384,
+        )
+        moved = 0
+        for row in rows:
+            old = row["document_id"]
+            try:
+                key = document_key(old, "private", row["owner"])
+            except ValueError:
+                log.warning("private document %s has no usable owner (%r); left as it is", old, row["owner"])
+                continue
+            meta = DocumentMeta.model_validate(row["metadata"]).model_copy(update={"document_id": key})
+            if self.stored_documents([key]).get(key, StoredDocument("", "", "")).content_hash != meta.content_hash:
+                hits, vectors = self._current_chunks(old, with_vectors=True)
+                chunks = [
+                    Chunk(
+                        chunk_id=key + h.chunk_id[len(old) :],
+                        document_id=key,
+                        section=h.section,
+                        page=h.page,
+                        char_start=h.char_start,
+                        char_end=h.char_end,
+                        text=h.content,
+                    )
+                    for h in hits
+                ]
+                self.add_document(meta, chunks, vectors, np.asarray(row["embedding"], dtype=np.float32))
+            self.delete_document(old)
+            moved += 1
+        if moved:
+            log.info("library %s: %d private documents keyed by their owner", self.uri, moved)
+        return moved
 
     # --- in-process dense search -------------------------------------------------------------------
 
@@ -445,16 +782,58 @@ class LiteratureStore:
     # --- reading -----------------------------------------------------------------------------------
 
     def content_hashes(self, document_ids: Iterable[str]) -> dict[str, str]:
+        return {k: d.content_hash for k, d in self.stored_documents(document_ids).items()}
+
+    def stored_documents(self, document_ids: Iterable[str]) -> dict[str, StoredDocument]:
+        """Content hash, visibility and owner of those of the documents that are stored."""
         ids = list(dict.fromkeys(document_ids))
-        found: dict[str, str] = {}
+        found: dict[str, StoredDocument] = {}
         for i in range(0, len(ids), 500):
             rows = self.client.query(
                 self.documents_name,
                 filter=f"document_id in {_quote_list(ids[i : i + 500])}",
-                output_fields=["document_id", "content_hash"],
+                output_fields=["document_id", "content_hash", "visibility", "owner"],
             )
-            found.update({r["document_id"]: r["content_hash"] for r in rows})
+            found.update(
+                {r["document_id"]: StoredDocument(r["content_hash"], r["visibility"], r["owner"]) for r in rows}
+            )
         return found
+
+    def _versions(self, document_ids: Iterable[str]) -> dict[str, str]:
+        """The version each stored document's row names (documents without a row are missing)."""
+        return {k: version_of(d.content_hash) for k, d in self.stored_documents(document_ids).items()}
+
+    def _current(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """The hits whose document row exists and names their version (passages stored before versions count
+        as their row's version). One query by primary key for the hits' documents."""
+        if not hits:
+            return hits
+        versions = self._versions(h.document_id for h in hits)
+        return [
+            h
+            for h in hits
+            if h.document_id in versions and chunk_version(h.chunk_id, h.document_id) in ("", versions[h.document_id])
+        ]
+
+    def _searched(self, run: Callable[[int], tuple[list[SearchHit], bool]], k: int) -> list[SearchHit]:
+        """The k best current hits of `run(n)` (a search for the n best passages, and whether the library had
+        fewer): passages of unfinished writes are dropped, and the search asks for more until k remain or the
+        library has no more."""
+        n = k
+        for _ in range(_MAX_ROUNDS):
+            found, exhausted = run(n)
+            hits = self._current(found)
+            if len(hits) >= k or exhausted or n >= _MAX_LIMIT:
+                break
+            n = min(_MAX_LIMIT, max(2 * n, (3 * k * n) // max(len(hits), 1)))
+        return hits[:k]
+
+    def _in_snapshot(self, ranked: list[tuple[str, float]], n: int) -> tuple[list[SearchHit], bool]:
+        return self._fetch_hits(ranked), len(ranked) < n
+
+    @staticmethod
+    def _in_milvus(hits: list[SearchHit], n: int) -> tuple[list[SearchHit], bool]:
+        return hits, len(hits) < n
 
     def get_document(self, document_id: str) -> DocumentMeta | None:
         rows = self.client.query(
@@ -476,15 +855,15 @@ class LiteratureStore:
         return int(self.client.query(self.chunks_name, filter="", output_fields=["count(*)"])[0]["count(*)"])
 
     def document_chunks(self, document_id: str) -> list[SearchHit]:
-        """All passages of a document in reading order (to show a passage in context)."""
-        rows = self.client.query(
-            self.chunks_name,
-            filter=f"document_id == {_quote(document_id)}",
-            output_fields=_HIT_FIELDS,
-            limit=16_384,
-        )
-        hits = [self._hit(r, 0.0) for r in rows]
-        return sorted(hits, key=lambda h: (h.page, h.char_start))
+        """All passages of a document's current version in reading order (to show a passage in context)."""
+        return self._current_chunks(document_id)[0]
+
+    def _current_chunks(self, document_id: str, with_vectors: bool = False) -> tuple[list[SearchHit], np.ndarray]:
+        rows = self._document_rows(document_id, [*_HIT_FIELDS, "embedding"] if with_vectors else _HIT_FIELDS)
+        stale = set(_stale_chunks(document_id, [r["id"] for r in rows], self._versions([document_id]).get(document_id)))
+        rows = sorted((r for r in rows if r["id"] not in stale), key=lambda r: (r["page"], r["char_start"]))
+        vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32) if with_vectors else np.zeros(0)
+        return [self._hit(r, 0.0) for r in rows], vectors.reshape(len(rows), -1) if with_vectors else vectors
 
     @staticmethod
     def _hit(entity: dict[str, Any], score: float) -> SearchHit:
@@ -531,8 +910,8 @@ class LiteratureStore:
         when the snapshot is ready; otherwise Milvus' index."""
         snapshot = self.dense_snapshot()
         if snapshot is not None:
-            return self._fetch_hits(snapshot.search(vector, k, filters))
-        return self._search_dense_milvus(vector, k, filters)
+            return self._searched(lambda n: self._in_snapshot(snapshot.search(vector, n, filters), n), k)
+        return self._searched(lambda n: self._in_milvus(self._search_dense_milvus(vector, n, filters), n), k)
 
     def _fetch_hits(self, ranked: list[tuple[str, float]]) -> list[SearchHit]:
         """Hits for (chunk id, score) pairs in that order: one query by primary key for the texts."""
@@ -564,8 +943,8 @@ class LiteratureStore:
         Scores: the BM25 score there, Milvus' distance (the negated score) otherwise; the order is the same."""
         snapshot = self.dense_snapshot()
         if snapshot is not None:
-            return self._fetch_hits(snapshot.search_keyword(text, k, filters))
-        return self._search_keyword_milvus(text, k, filters)
+            return self._searched(lambda n: self._in_snapshot(snapshot.search_keyword(text, n, filters), n), k)
+        return self._searched(lambda n: self._in_milvus(self._search_keyword_milvus(text, n, filters), n), k)
 
     def _search_keyword_milvus(self, text: str, k: int = 10, filters: SearchFilters | None = None) -> list[SearchHit]:
         res = self.client.search(
@@ -591,8 +970,15 @@ class LiteratureStore:
         (exact dense leg, same BM25 and fusion) when the snapshot is ready; otherwise Milvus' hybrid search."""
         snapshot = self.dense_snapshot()
         if snapshot is not None:
-            return self._fetch_hits(snapshot.search_hybrid(text, vector, k, filters, max(candidates, k), RRF_K))
-        return self._search_hybrid_milvus(text, vector, k, filters, candidates)
+            return self._searched(
+                lambda n: self._in_snapshot(
+                    snapshot.search_hybrid(text, vector, n, filters, max(candidates, n), RRF_K), n
+                ),
+                k,
+            )
+        return self._searched(
+            lambda n: self._in_milvus(self._search_hybrid_milvus(text, vector, n, filters, candidates), n), k
+        )
 
     def _search_hybrid_milvus(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,16 @@ def test_bad_file_is_skipped_and_nothing_of_it_stored(pdf_maker, embedder, tmp_p
 
     assert "encrypted" in report.failed[str(tmp_path / "locked.pdf")]
     assert len(report.added) == 1 and n_docs == 1
+
+
+def test_one_bad_record_does_not_reject_its_file(embedder, tmp_path: Path) -> None:
+    records = tmp_path / "papers.jsonl"
+    good = {"id": "r1", "title": "Zeolite membranes for ethanol dehydration", "abstract": "Water left ethanol."}
+    records.write_text(json.dumps(good) + "\n" + json.dumps({"id": "r2", "abstract": "No title here."}) + "\n")
+
+    with LiteratureStore(tmp_path / "milvus.db") as store:
+        report = ingest_paths(store, [records], embedder=embedder)
+        stored = [d.document_id for d in store.list_documents()]
+
+    assert report.added == stored == ["r1"]
+    assert list(report.failed.values()) == ["papers.jsonl record 2 (line 2, id r2): no title"]

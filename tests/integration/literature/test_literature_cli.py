@@ -90,3 +90,24 @@ def test_list_and_delete(data_dir: Path) -> None:
     _, out = run("list", "--json")
 
     assert code == 0 and "arxiv:0704.0119" not in [d["document_id"] for d in json.loads(out)]
+
+
+@pytest.mark.parametrize("k", ["100000", "0"])
+def test_ask_refuses_an_absurd_number_of_passages(data_dir: Path, k: str) -> None:
+    result = CliRunner().invoke(cli, ["ask", "What was the mean diameter of the gold nanoparticles?", "--k", k])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"k (passages to read for the answer) must be between 1 and 50; got {k}." in result.stderr
+
+
+def test_a_bad_record_is_named_and_the_good_ones_go_in(data_dir: Path, tmp_path: Path) -> None:
+    refs = tmp_path / "refs.bib"
+    refs.write_text(
+        "@article{good2021, title={Copper azide-alkyne cycloaddition in water}, doi={10.1000/cuaac.1}}\n"
+        "@article{smith2020, author={Smith, J}, year={2020}}\n"
+    )
+
+    result = CliRunner().invoke(cli, ["ingest", str(refs)])
+
+    assert result.exit_code == 0 and "Added 1," in result.stdout
+    assert "refs.bib record 2 (key smith2020): no title" in " ".join(result.stderr.split())

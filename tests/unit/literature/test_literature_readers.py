@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.literature import DocumentUnreadable, FileTooLarge, UnsupportedFormat, read_path
+from tools.literature import DocumentUnreadable, FileTooLarge, UnsupportedFormat, read_file, read_path
 from tools.literature.readers import make_document_id, parse_bibtex, record_to_document
 
 DEMO_RECORDS = Path(__file__).resolve().parents[3] / "tools" / "literature" / "demo" / "records.jsonl"
@@ -94,3 +94,45 @@ def test_bad_files(tmp_path: Path) -> None:
         read_path(tmp_path / "big.md", max_bytes=100)
     with pytest.raises(DocumentUnreadable, match="not valid JSON"):
         read_path(tmp_path / "bad.jsonl")
+
+
+def test_a_bad_bibtex_record_is_skipped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text(
+        "@article{a, title={Alpha}, doi={10.1/A}}\n"
+        "@article{smith2020, author={Smith, J}, year={2020}}\n"
+        "@misc{b, title={Beta}, eprint={2101.00001}, archivePrefix={arXiv}}\n"
+        "@article{broken, title={Gamma\n"
+    )
+
+    contents = read_file(path)
+
+    assert [d.meta.title for d in contents.documents] == ["Alpha", "Beta"]
+    assert contents.skipped == ["record 2 (key smith2020): no title", "record 4 (key broken): unbalanced braces"]
+
+
+def test_bad_json_lines_are_skipped_and_named(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    good = {"id": "r1", "title": "Zeolite membranes", "abstract": "Water from ethanol."}
+    path.write_text(json.dumps(good) + "\n{oops\n\n" + json.dumps({"id": "r3", "abstract": "x"}) + "\n[1, 2]\n")
+
+    contents = read_file(path)
+
+    assert [d.meta.document_id for d in contents.documents] == ["r1"]
+    assert contents.skipped == [
+        "record 2 (line 2): not valid JSON (Expecting property name enclosed in double quotes)",
+        "record 3 (line 4, id r3): no title",
+        "record 4 (line 5): not a JSON object",
+    ]
+
+
+def test_a_record_file_without_one_good_record_fails_with_the_reasons(tmp_path: Path) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{smith2020, author={Smith, J}}\n@article{doe2021, year={2021}}\n")
+
+    with pytest.raises(DocumentUnreadable) as failure:
+        read_path(path)
+
+    assert str(failure.value) == (
+        "refs.bib has no readable record: record 1 (key smith2020): no title; record 2 (key doe2021): no title"
+    )
