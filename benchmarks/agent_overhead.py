@@ -25,10 +25,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.graph import build_graph
 from agents.models import ModelChain, ModelEndpoint
-from agents.toolkit import ToolContext, build_tools, molecule_info
+from agents.toolkit import build_tools, molecule_info
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/fakes is not an installed package
+from app.services import chat  # noqa: E402  (the runtime the app's turns use)
 from tests.fakes.launch import fake_openai_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -46,7 +47,7 @@ def main() -> None:
     n = parser.parse_args().n
     with fake_openai_server() as root:
         base = f"{root}/v1"
-        tools = build_tools(ToolContext())
+        tools = build_tools(chat.agent_runtime(offline=True).tools)  # what the app's turns use
         served = build_graph(ModelChain([ModelEndpoint("chemistry", "fake-chat", base)]), tools, InMemorySaver())
         molecule_info_json = json.dumps(molecule_info("aspirin"))
         offline = build_graph(ModelChain(), tools, InMemorySaver())

@@ -206,8 +206,9 @@ if tab_ask.open:
             question = st.text_input("Ask the library", placeholder="e.g. What furfural yield was obtained?")
             a1, a2 = st.columns([5, 1], vertical_alignment="bottom")
             a1.caption(
-                "Answers here quote the library's best passages (extractive) with numbered citations; each cited "
-                "sentence is checked against its passage. The Chat page can also use a language model."
+                "With a language model connected, it writes the answer from the library's best passages; "
+                "offline, the answer quotes them. Either way every sentence is checked against its numbered "
+                "citation."
             )
             asked = a2.form_submit_button("Ask", type="primary", icon=":material/question_answer:", width="stretch")
         if asked:
@@ -221,6 +222,11 @@ if tab_ask.open:
             else:
                 with st.container(border=True):
                     st.markdown(ui.md_escape(result.answer))
+                    st.caption(
+                        "Written by the connected language model from the cited passages."
+                        if result.mode == "model"
+                        else "Quoted from the cited passages (offline mode: no language model connected)."
+                    )
                 st.markdown(f"**Citations** ({len(result.citations)})")
                 for c in result.citations:
                     ui.citation(c, words)

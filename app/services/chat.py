@@ -101,37 +101,74 @@ def _checkpointer(url: str) -> Any:
     return saver
 
 
+@dataclass(frozen=True)
+class AgentRuntime:
+    """What a chat turn needs, built one way for the web app, the CLI, the evaluation and the benchmarks: the
+    model chain, the tools' context (the app's shared literature store with its in-process index, the planner
+    with the lab's inventory in its stock, the model that writes literature answers) and the turn's limits."""
+
+    chain: ModelChain
+    tools: ToolContext
+    max_steps: int
+    time_limit_s: float
+
+
 @access.operator
-def tool_context(settings: Settings) -> ToolContext:
+def literature_model(settings: Settings | None = None, chain: ModelChain | None = None) -> Any:
+    """The served model that writes literature answers from retrieved passages (every sentence then checked
+    against its cited passage); None in offline mode, where answers quote the passages."""
+    chain = model_chain(settings or get_settings()) if chain is None else chain
+    general = chain.order("general")
+    return general[0].chat_model() if general else None
+
+
+@access.operator
+def tool_context(settings: Settings, chain: ModelChain | None = None) -> ToolContext:
     from app.services import library, synthesis
 
-    chain = model_chain(settings)
-    general = chain.order("general")
+    chain = model_chain(settings) if chain is None else chain
     return ToolContext(
         milvus_uri=settings.resolved_milvus_uri,
         store_provider=lambda: library.get_store(settings.resolved_milvus_uri),
         planner_provider=synthesis.get_planner,
         # With a served model, literature answers are written by it and every sentence checked against its
         # cited passage; offline they are extractive.
-        literature_chat_model=general[0].chat_model() if general else None,
+        literature_chat_model=literature_model(settings, chain),
         synthesis_time_limit_s=settings.synthesis_time_limit_s,
         synthesis_cache_dir=settings.data_dir / "synthesis",
     )
+
+
+@access.operator
+def agent_runtime(settings: Settings | None = None, *, offline: bool = False) -> AgentRuntime:
+    """The runtime for these settings; `offline` runs the offline model even when a server is configured."""
+    settings = settings or get_settings()
+    chain = ModelChain() if offline else model_chain(settings)
+    return AgentRuntime(
+        chain=chain,
+        tools=tool_context(settings, chain),
+        max_steps=settings.agent_max_steps,
+        time_limit_s=settings.agent_time_limit_s,
+    )
+
+
+def _compile(runtime: AgentRuntime, checkpointer: Any) -> Any:
+    graph = build_graph(
+        runtime.chain,
+        build_tools(runtime.tools),
+        checkpointer,
+        max_steps=runtime.max_steps,
+        time_limit_s=runtime.time_limit_s,
+    )
+    graph.agent_runtime = runtime  # what the graph was built from, for tests and diagnostics
+    return graph
 
 
 def standalone_graph(*, offline: bool = False, settings: Settings | None = None) -> Any:
     """A graph with in-memory state (evaluations, benchmarks): nothing is written to the app database."""
     from langgraph.checkpoint.memory import InMemorySaver
 
-    settings = settings or get_settings()
-    chain = ModelChain() if offline else model_chain(settings)
-    return build_graph(
-        chain,
-        build_tools(tool_context(settings)),
-        InMemorySaver(),
-        max_steps=settings.agent_max_steps,
-        time_limit_s=settings.agent_time_limit_s,
-    )
+    return _compile(agent_runtime(settings, offline=offline), InMemorySaver())
 
 
 def agent_graph(settings: Settings | None = None) -> Any:
@@ -148,18 +185,7 @@ def agent_graph(settings: Settings | None = None) -> Any:
     )
     with _lock:
         if key not in _graphs:
-            ctx = ToolContext(
-                milvus_uri=settings.resolved_milvus_uri,
-                synthesis_time_limit_s=settings.synthesis_time_limit_s,
-                synthesis_cache_dir=settings.data_dir / "synthesis",
-            )
-            _graphs[key] = build_graph(
-                chain,
-                build_tools(ctx),
-                _checkpointer(settings.resolved_database_url),
-                max_steps=settings.agent_max_steps,
-                time_limit_s=settings.agent_time_limit_s,
-            )
+            _graphs[key] = _compile(agent_runtime(settings), _checkpointer(settings.resolved_database_url))
         return _graphs[key]
 
 

@@ -372,7 +372,12 @@ def ask_for(
     filters: SearchFilters | None = None,
     uri: str | None = None,
 ) -> Answer:
-    """A cited answer from the documents this account may read."""
+    """A cited answer from the documents this account may read, written by the served model when one is
+    connected (the same one the chat's literature tool uses), else quoted from the passages."""
+    if chat_model is None:
+        from app.services import chat  # imported here: chat builds on this module
+
+        chat_model = chat.literature_model()
     return ask(question, chat_model=chat_model, k=k, filters=_scoped(account, filters), uri=uri)
 
 
