@@ -36,7 +36,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -238,8 +238,12 @@ class _Term:
     exclude_before: re.Pattern[str] | None
 
 
+@lru_cache(maxsize=256)
 def fold(text: str, *, lower: bool = True) -> str:
-    """Strip accents (and lower-case) character by character, so offsets in the result are offsets in ``text``."""
+    """Strip accents (and lower-case) character by character, so offsets in the result are offsets in ``text``.
+    Cached: one message is folded by several screens in a row."""
+    if text.isascii():
+        return text.lower() if lower else text
     out = []
     for ch in text:
         base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
@@ -334,24 +338,46 @@ def _one_edit(a: str, b: str) -> bool:
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
 
+@cache
+def _typo_terms() -> tuple[_Term, ...]:
+    """The listed names long enough to be matched with one typo (codes, CAS numbers and classes never are)."""
+    return tuple(
+        t
+        for t in name_terms()
+        if t.kind not in ("code", "cas", "class")
+        and not t.case_sensitive
+        and sum(c.isalpha() for c in t.term) >= TYPO_MIN_LETTERS
+        and re.fullmatch(r"[a-z' \-]+", t.term)
+    )
+
+
 def _typo_hits(folded: str, text: str, taken: list[tuple[int, int]]) -> list[NameHit]:
     words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
     lexicon = _lexicon()
+    # Windows of n words, by length: a term is compared only with windows one character shorter, as long, or
+    # one longer (a long answer has thousands of windows and there are hundreds of terms).
+    by_length: dict[int, dict[int, list[tuple[int, str, int, int]]]] = {}
+
+    def windows(n: int, length: int) -> list[tuple[int, str, int, int]]:
+        if n not in by_length:
+            buckets: dict[int, list[tuple[int, str, int, int]]] = {}
+            for i in range(len(words) - n + 1):
+                candidate = " ".join(w for w, _, _ in words[i : i + n])
+                buckets.setdefault(len(candidate), []).append((i, candidate, words[i][1], words[i + n - 1][2]))
+            by_length[n] = buckets
+        found = [w for d in (-1, 0, 1) for w in by_length[n].get(length + d, [])]
+        return sorted(found)  # in reading order, as a scan of the text would meet them
+
     out: list[NameHit] = []
-    for t in name_terms():
-        letters = sum(c.isalpha() for c in t.term)
-        if t.kind in ("code", "cas", "class") or t.case_sensitive or letters < TYPO_MIN_LETTERS:
-            continue
-        if not re.fullmatch(r"[a-z' \-]+", t.term):
-            continue
-        n = len(t.term.split())
-        for i in range(len(words) - n + 1):
-            window = words[i : i + n]
-            candidate = " ".join(w for w, _, _ in window)
-            start, end = window[0][1], window[-1][2]
-            if abs(len(candidate) - len(t.term)) > 1 or candidate in lexicon:
+    for t in _typo_terms():
+        first, last = t.term[0], t.term[-1]
+        for _, candidate, start, end in windows(len(t.term.split()), len(t.term)):
+            # one edit keeps the first or the last character (a cheap test before the full one)
+            if candidate[0] != first and candidate[-1] != last:
                 continue
-            if any(s < end and start < e for s, e in taken) or not _one_edit(candidate, t.term):
+            if candidate in lexicon or any(s < end and start < e for s, e in taken):
+                continue
+            if not _one_edit(candidate, t.term):
                 continue
             out.append(NameHit(t.name, t.category, t.source, "name_typo", text[start:end], start, end))
             taken.append((start, end))
