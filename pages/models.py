@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.services import serving
+from app.services import access, serving
 from app.ui import auth
 from app.ui import serving as ui
 
 account = auth.require_account()
-is_admin = account.is_admin
+is_admin = access.can_control_servers(account)  # starts and stops the lab's model servers
 
 st.title("Models")
 st.caption(

@@ -140,10 +140,6 @@ def require_role(actor: Account, role: Role) -> None:
         raise PermissionDenied(f"Only {_ROLE_WORDS[role]} may do this (you are signed in as a {actor.role.value}).")
 
 
-def require_admin(actor: Account) -> None:
-    require_role(actor, Role.admin)
-
-
 def can_review(actor: Account) -> bool:
     """Feedback review and the fine-tuning export: instructors and admins."""
     return actor.role in (Role.admin, Role.instructor)
@@ -156,11 +152,6 @@ def can_run_workshops(actor: Account) -> bool:
 def can_control_servers(actor: Account) -> bool:
     """Starting and stopping model servers changes the lab's GPUs for everyone: administrators only."""
     return actor.role == Role.admin
-
-
-def require_server_control(actor: Account | None) -> None:
-    if actor is not None and not can_control_servers(actor):
-        raise PermissionDenied("Only an administrator may start or stop model servers.")
 
 
 # --------------------------------------------------------------------------- research sessions
