@@ -6,7 +6,7 @@ from typing import cast
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.services import library, sessions
+from app.services import access, library, sessions
 from app.ui import auth, state
 from app.ui import library as ui
 
@@ -107,7 +107,7 @@ if tab_docs.open:
             left, right = st.columns([2, 3])
             with left:
                 ui.document_details(doc)
-                if library.can_delete(account, doc):
+                if access.can_delete_document(account, doc.visibility, doc.owner):
 
                     @st.dialog("Delete this document?")
                     def _confirm_delete(document_id: str, title: str) -> None:

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.services import review
+from app.services import access, review
 from app.ui import auth
 
 account = auth.require_account()
 st.title("Feedback review")
-if not account.can_review:
+if not access.can_review(account):
     st.error("Only instructors and administrators can review feedback.")
     st.stop()
 st.caption(

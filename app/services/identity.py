@@ -24,10 +24,6 @@ class Account:
     def is_admin(self) -> bool:
         return self.role == Role.admin
 
-    @property
-    def can_review(self) -> bool:
-        return self.role in (Role.admin, Role.instructor)
-
 
 def account_of(user: User) -> Account:
     return Account(

@@ -329,17 +329,6 @@ def viewer_filters(account: Account, **kwargs: Any) -> SearchFilters:
 
 
 @access.guarded
-def can_view(account: Account, doc: DocumentMeta) -> bool:
-    return access.can_read_document(account, doc.visibility, doc.owner)
-
-
-@access.guarded
-def can_delete(account: Account, doc: DocumentMeta) -> bool:
-    """Admins may delete any document; others a document they added."""
-    return access.can_delete_document(account, doc.visibility, doc.owner)
-
-
-@access.guarded
 def list_documents_for(
     account: Account, filters: SearchFilters | None = None, uri: str | None = None
 ) -> list[DocumentMeta]:
