@@ -70,6 +70,7 @@ with tab_catalog:
             "Specialists are LoRA adapters on a shared base: the agent asks for the adapter's name and the "
             "base model's server answers with the adapter applied."
         )
+        ui.routing_table(catalog)
 
 with tab_sizing:
     sources = ["From the catalog", "Custom architecture"] if catalog else ["Custom architecture"]

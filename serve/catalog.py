@@ -21,6 +21,80 @@ M = TypeVar("M", bound=BaseModel)
 Role = Literal["general", "chemistry", "materials", "embeddings"]
 ROLES: tuple[str, ...] = ("general", "chemistry", "materials", "embeddings")
 Engine = Literal["vllm", "llama-server", "command"]
+Policy = Literal["round_robin", "failover", "weighted", "cost", "latency", "load"]
+POLICIES: tuple[str, ...] = ("round_robin", "failover", "weighted", "cost", "latency", "load")
+
+
+class Routing(BaseModel):
+    """How the gateway picks among the backends of one model or role (round-robin unless the catalog says).
+
+    failover: the backends in catalog order, the next only when one is down; weighted: in proportion to each
+    backend's `weight`; cost: the cheapest healthy backend (`cost_per_m_tokens` or `price_preset`; a lab host
+    without one counts as free, an outside provider without one as the dearest); latency: the lowest recent
+    latency the gateway measured; load: the fewest requests running and waiting by the backends' own
+    /metrics (vLLM, llama-server). `sticky` keeps a conversation on one replica (its prefix cache) while it
+    is up. Outside providers are used only with `allow_external: true`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Policy = "round_robin"
+    sticky: bool = False
+    allow_external: bool = Field(
+        default=False, description="May requests for this model or role go to backends marked `external`?"
+    )
+
+
+class RemoteBackend(BaseModel):
+    """A server the gateway routes to besides the replicas `chemassist serve up` launches: another lab host
+    already running the model, or an outside provider's OpenAI-compatible API (`external: true`).
+
+    A provider's key comes from a file or an environment variable, never from the catalog's text.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._\-]+$")
+    url: str = Field(min_length=1, description="Base URL, e.g. https://api.example.com/v1.")
+    external: bool = Field(default=False, description="Outside the lab: used only where routing allows it.")
+    serves: list[str] | None = Field(
+        default=None,
+        description="Which of the model's served names it answers (default: all of them; an external one: the "
+        "base name only).",
+    )
+    upstream_model: str | None = Field(default=None, description="The provider's name for the model, if it differs.")
+    weight: float = Field(default=1.0, gt=0, le=1000, description="Share of traffic under the weighted policy.")
+    cost_per_m_tokens: float | None = Field(
+        default=None, ge=0, description="US$ per million output tokens with as many input tokens (cost policy)."
+    )
+    price_preset: str | None = Field(
+        default=None, description="Or a provider's list prices from serve.costs.CLOUD_PRESETS, by name."
+    )
+    api_key_file: Path | None = Field(default=None, description="File holding the provider's key (chmod 600).")
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in ("api_key", "key", "token")):
+            raise ValueError(
+                "a literal API key does not belong in the catalog; put it in a file (api_key_file: /path, "
+                "chmod 600) or an environment variable (api_key_env: NAME)"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> RemoteBackend:
+        if self.api_key_file is not None and self.api_key_env is not None:
+            raise ValueError("give api_key_file or api_key_env, not both")
+        if self.price_preset is not None:
+            from serve.costs import CLOUD_PRESETS, cloud_usd_per_m_output  # costs imports this module
+
+            if self.price_preset not in CLOUD_PRESETS:
+                raise ValueError(f"unknown price_preset {self.price_preset!r}; known: {', '.join(CLOUD_PRESETS)}")
+            if self.cost_per_m_tokens is None:
+                self.cost_per_m_tokens = cloud_usd_per_m_output(CLOUD_PRESETS[self.price_preset], 1.0)
+        return self
 
 
 class Adapter(BaseModel):
@@ -59,6 +133,10 @@ class ModelEntry(BaseModel):
     gpu_memory_utilization: float = Field(default=0.90, gt=0.05, le=1.0)
     max_num_seqs: int | None = Field(default=None, ge=1)
     prefix_caching: bool = True
+    routing: Routing | None = Field(default=None, description="How the gateway picks among its backends.")
+    backends: list[RemoteBackend] = Field(
+        default_factory=list, description="Servers besides the launched replicas: other lab hosts, providers."
+    )
 
     @field_validator("quantization")
     @classmethod
@@ -88,7 +166,17 @@ class ModelEntry(BaseModel):
             raise ValueError(
                 f"attention_heads ({self.attention_heads}) must be a multiple of kv_heads ({self.kv_heads})"
             )
+        for backend in self.backends:
+            unknown = sorted(set(backend.serves or []) - set(self.served_names))
+            if unknown:
+                raise ValueError(f"backend {backend.name!r} serves {unknown}, which this model does not name")
         return self
+
+    def backend_serves(self, backend: RemoteBackend) -> list[str]:
+        """The served names BACKEND answers: as listed, else all of them (an external provider: the base)."""
+        if backend.serves is not None:
+            return backend.serves
+        return [self.name] if backend.external else self.served_names
 
     @property
     def served_names(self) -> list[str]:
@@ -112,6 +200,9 @@ class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     models: list[ModelEntry] = Field(min_length=1)
+    roles: dict[Role, Routing] = Field(
+        default_factory=dict, description="Routing for requests that ask for a role (wins over the model's)."
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Catalog:
@@ -124,7 +215,19 @@ class Catalog(BaseModel):
         ports = [m.port for m in self.models if m.port is not None]
         if len(ports) != len(set(ports)):
             raise ValueError(f"two models ask for the same port ({sorted(ports)})")
+        backends = [b.name for m in self.models for b in m.backends]
+        if len(backends) != len(set(backends)):
+            raise ValueError(f"backend names must be unique across the catalog ({sorted(backends)})")
         return self
+
+    def routing(self) -> dict[str, Routing]:
+        """Routing by served name or role, for the gateway: each model's (its adapters too), then the roles'."""
+        out: dict[str, Routing] = {}
+        for model in self.models:
+            if model.routing is not None:
+                out.update({name: model.routing for name in model.served_names})
+        out.update({str(role): routing for role, routing in self.roles.items()})
+        return out
 
     def get(self, name: str) -> ModelEntry:
         """The model entry by base name or adapter name."""

@@ -248,6 +248,66 @@ def systemd(
 
 @cli.command()
 @friendly_errors
+def k8s(
+    out: Path = typer.Option(Path("k8s"), "--out", help="Folder for the manifests and kustomization.yaml."),
+    catalog: Path = CATALOG_OPT,
+    cluster: Path = CLUSTER_OPT,
+    context: int = typer.Option(None, "--context", help="Size KV cache for this many tokens per sequence."),
+    namespace: str = typer.Option(None, "--namespace", help="Namespace (default: chemassist)."),
+    weights_dir: str = typer.Option(
+        None, "--weights-dir", help="Weights folder on each GPU node, mounted at the same path (default: /models)."
+    ),
+    weights_pvc: str = typer.Option(None, "--weights-pvc", help="Mount this PersistentVolumeClaim instead."),
+    weights_pvc_size: str = typer.Option(None, "--weights-pvc-size", help="Also write the claim, e.g. 500Gi."),
+    storage_class: str = typer.Option(None, "--storage-class", help="storageClassName of the written claim."),
+    node_label: str = typer.Option(
+        None, "--node-label", help="Node label holding the inventory's host name (default: kubernetes.io/hostname)."
+    ),
+    vllm_image: str = typer.Option(None, "--vllm-image", help="Image for vLLM instances."),
+    llama_image: str = typer.Option(None, "--llama-image", help="Image for llama-server instances."),
+    app_image: str = typer.Option(None, "--app-image", help="Image with chemassist (gateway, scripted models)."),
+    gateway_replicas: int = typer.Option(None, "--gateway-replicas", help="Gateway pods (default 1)."),
+    keys_secret: str = typer.Option(
+        None, "--keys-secret", help="Secret holding the gateway's API key file (default: chemassist-gateway-keys)."
+    ),
+    no_keys: bool = typer.Option(False, "--no-keys", help="Gateway without API keys (anyone in the cluster may call)."),
+) -> None:
+    """Export the same plan as Kubernetes manifests: a Deployment + Service per instance, the gateway, kustomize."""
+    from rich.markup import escape
+
+    from serve.k8s import build_manifests, options, write_manifests
+
+    result = serving.make_plan(catalog, cluster, context)
+    with serving.clear_errors():
+        opts = options(
+            namespace=namespace,
+            weights_dir=weights_dir,
+            weights_pvc=weights_pvc,
+            weights_pvc_size=weights_pvc_size,
+            storage_class=storage_class,
+            node_label=node_label,
+            vllm_image=vllm_image,
+            llama_image=llama_image,
+            app_image=app_image,
+            gateway_replicas=gateway_replicas,
+            gateway_keys_secret=keys_secret,
+        )
+        if no_keys:
+            opts = opts.model_copy(update={"gateway_keys_secret": None})
+        assert result.cluster is not None
+        manifests = build_manifests(
+            result.catalog, catalog.read_text(encoding="utf-8"), result.cluster, result.placement, opts
+        )
+        paths = write_manifests(manifests, out)
+    for path in paths:
+        console.print(f"wrote {path}", highlight=False)
+    for note in manifests.notes:
+        console.print(f"[yellow]Note:[/] {escape(note)}", highlight=False)
+    console.print(f"Apply with: kubectl apply -k {out}", highlight=False)
+
+
+@cli.command()
+@friendly_errors
 def gateway(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),

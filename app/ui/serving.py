@@ -11,6 +11,7 @@ import streamlit as st
 from app.services import serving
 from app.services.compute import Comparison, CostCurve
 from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
+from serve.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,44 @@ KV cache (half full on average), so tokens/s ≈ bandwidth × efficiency (0.5–
 B × bandwidth × efficiency ÷ (weights per GPU + B × KV per sequence per GPU ÷ 2). It ignores the compute
 ceiling, so very large batches are optimistic. GPU memory and bandwidth are datasheet figures.
 """
+
+
+def routing_rows(catalog: Catalog) -> list[dict[str, object]]:
+    """One row per model or role with routing of its own: its policy, stickiness and the backends it lists."""
+    rows = []
+    listed = {name: m for m in catalog.models for name in m.served_names}
+    roles = catalog.role_map()
+    for name, routing in catalog.routing().items():
+        served = name if name in listed else roles.get(name, "")
+        model = listed.get(served)
+        backends = [b for b in model.backends if served in model.backend_serves(b)] if model else []
+        outside = [b.name for b in backends if b.external]
+        rows.append(
+            {
+                "model or role": name,
+                "policy": routing.policy.replace("_", "-"),
+                "sticky": "yes" if routing.sticky else "no",
+                "other backends": ", ".join(b.name for b in backends if not b.external) or "-",
+                "outside providers": (", ".join(outside) + (" (allowed)" if routing.allow_external else " (off)"))
+                if outside
+                else "-",
+            }
+        )
+    return rows
+
+
+def routing_table(catalog: Catalog) -> None:
+    """How the gateway routes each model or role (catalog `routing:` and `roles:`), or a line saying round-robin."""
+    rows = routing_rows(catalog)
+    if not rows:
+        st.caption("Routing: round-robin across each model's replicas (no `routing:` in the catalog).")
+        return
+    st.markdown("**Routing** (the gateway's policy per model or role)")
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+    st.caption(
+        "Outside providers are used only where the catalog says `allow_external: true`; their answers carry "
+        "the X-Chemassist-External header. The running gateway explains each choice at /routing."
+    )
 
 
 def formulas() -> None:

@@ -1,7 +1,9 @@
 """OpenAI-compatible gateway in front of vLLM / llama-server backends.
 
-Routes by model name or role alias, round-robins across replicas and fails over to the next one when a
-backend refuses the connection, times out or answers 5xx (before any byte reached the client), checks
+Routes by model name or role alias, orders the replicas by the model's routing policy (round-robin by
+default; failover, weighted, cost, latency, load, sticky: serve.gateway.routing) and fails over to the next one
+when a backend refuses the connection, times out, answers 5xx or 429 (before any byte reached the client);
+outside providers only where the routing allows them. Checks
 Bearer API keys with a per-key token bucket, and exports Prometheus metrics. Request logs carry the key,
 model, backend, status and latency, never prompt contents unless `log_prompts` is set.
 Build it with `create_app(GatewayConfig(...))`; all state lives on the app, nothing global.

@@ -31,11 +31,13 @@ from serve.gateway.proxy import (
     client_address,
     send_error,
 )
+from serve.gateway.routing import parse_backend_metrics
 from serve.gateway.upstream import UpstreamError
 
 BUCKETS_FILE = "buckets"  # in a multi-worker run directory: the API keys' token buckets
 METRICS_DIR = "metrics"  # and prometheus_client's multiprocess files (PROMETHEUS_MULTIPROC_DIR)
-_ADMIN_ROUTES = {"/v1/models": "models", "/health": "health", "/metrics": "metrics"}  # metrics' route label
+# The admin routes' label in /metrics.
+_ADMIN_ROUTES = {"/v1/models": "models", "/health": "health", "/metrics": "metrics", "/routing": "routing"}
 
 log = logging.getLogger("serve.gateway")
 
@@ -104,6 +106,49 @@ class Discovery:
                 log.exception("cannot route to the backends found in %s", self.state_dir)
 
 
+class LoadWatch:
+    """Reads the own /metrics of the backends a load-aware plan routes to (vLLM, llama-server), every
+    `metrics_interval_s`: requests running and waiting, KV cache usage. Outside providers are never read."""
+
+    def __init__(self, state: GatewayState):
+        self.state = state
+
+    def watched(self) -> list[BackendConfig]:
+        seen: dict[str, BackendConfig] = {}
+        for plan in self.state.plans.values():
+            if plan.policy == "load":
+                seen.update({b.name: b for b in plan.backends if not b.external})
+        return list(seen.values())
+
+    async def read(self, backend: BackendConfig) -> None:
+        state = self.state
+        stats, upstream = state.stats.get(backend.name), state.upstreams.get(backend.name)
+        if stats is None or upstream is None:
+            return
+        try:
+            conn = await upstream.request("GET", "/metrics", read_timeout=max(0.5, state.config.metrics_interval_s))
+            await conn.read_buffered()
+            text = conn.take().decode("utf-8", "replace")
+            ok = conn.status == 200 and conn.complete
+            if conn.complete:
+                upstream.release(conn)
+            else:  # a page over the buffer limit is no vLLM or llama-server page
+                conn.abort()
+            if not ok:
+                raise ValueError(f"/metrics answered {conn.status}")
+            stats.running, stats.waiting, stats.kv_usage = parse_backend_metrics(text)
+            stats.scraped_at, stats.scrape_error = time.monotonic(), ""
+        except (UpstreamError, ValueError) as exc:
+            stats.scrape_error = str(exc) or type(exc).__name__
+
+    async def watch(self) -> None:
+        while True:
+            backends = self.watched()
+            if backends:
+                await asyncio.gather(*(self.read(b) for b in backends))
+            await asyncio.sleep(self.state.config.metrics_interval_s)
+
+
 def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp:
     """The gateway as an ASGI app; its kept-alive backend connections are closed with it.
 
@@ -119,11 +164,13 @@ def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         watcher = asyncio.create_task(discovery.watch(config.discover_interval_s)) if discovery else None
+        loads = asyncio.create_task(LoadWatch(state).watch())
         try:
             yield
         finally:
             if watcher is not None:
                 watcher.cancel()
+            loads.cancel()
             state.close()
 
     admin = FastAPI(title="chemassist gateway", version="1", lifespan=lifespan)
@@ -149,6 +196,8 @@ def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp
         backends, routes, upstreams = state.backends, state.routes, state.upstreams  # as they are now
 
         async def probe(backend: BackendConfig) -> tuple[str, bool]:
+            if backend.external:  # an outside provider is not probed: it is asked only for answers it may give
+                return backend.name, True
             try:
                 conn = await upstreams[backend.name].request("GET", "/health", read_timeout=1.0)
             except UpstreamError:
@@ -159,14 +208,23 @@ def create_app(config: GatewayConfig, run_dir: Path | None = None) -> GatewayApp
         results = dict(await asyncio.gather(*(probe(b) for b in backends)))
         served = {m: any(results[b.name] for b in bs) for m, bs in routes.items()}
         status = "ok" if served and all(served.values()) else ("degraded" if any(served.values()) else "down")
+        external = {b.name for b in backends if b.external}
         report: dict[str, object] = {
             "status": status,
-            "backends": {k: "up" if v else "down" for k, v in results.items()},
+            "backends": {k: "external" if k in external else "up" if v else "down" for k, v in results.items()},
             "models": served,
         }
         if not backends:
             report["message"] = f"no backend is running yet (watching {config.state_dir})"
         return JSONResponse(report, 200 if status != "down" else 503)
+
+    @admin.get("/routing")
+    async def routing() -> Response:
+        """Each served name's routing policy, its backends' numbers and the policy's last choice (JSON)."""
+        now = time.monotonic()
+        plans = {name: plan.status(now) for name, plan in sorted(state.plans.items())}
+        aliases = {a: t for a, t in sorted(state.aliases_served().items()) if a not in state.plans}
+        return JSONResponse({"models": plans, "aliases": aliases})
 
     @admin.get("/metrics")
     async def metrics() -> Response:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from serve.catalog import Routing
 from serve.errors import ServeError
 
 
@@ -17,10 +20,40 @@ class BackendConfig(BaseModel):
     url: str = Field(description="Base URL, e.g. http://127.0.0.1:8001 (a trailing /v1 is accepted).")
     models: list[str] = Field(min_length=1)
     api_key: SecretStr | None = None
+    api_key_file: Path | None = Field(default=None, description="Read the backend's key from this file.")
+    api_key_env: str | None = Field(default=None, description="... or from this environment variable.")
+    external: bool = Field(default=False, description="An outside provider: used only where routing allows it.")
+    upstream_model: str | None = Field(default=None, description="The name to send instead of the model asked.")
+    weight: float = Field(default=1.0, gt=0)
+    cost_per_m_tokens: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _read_key(self) -> BackendConfig:
+        if self.api_key is None and (self.api_key_file is not None or self.api_key_env is not None):
+            self.api_key = SecretStr(read_backend_key(self.name, self.api_key_file, self.api_key_env))
+        return self
 
     @property
     def root(self) -> str:
         return self.url.rstrip("/").removesuffix("/v1")
+
+
+def read_backend_key(backend: str, path: Path | None, env: str | None) -> str:
+    """A backend's key from PATH (first non-blank line) or the environment variable ENV; ValueError naming the
+    source, never the key. The catalog names where the key is; this is the one place that reads it."""
+    if path is not None:
+        try:
+            lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"backend {backend!r}: cannot read its key file {path}: {exc}") from None
+        key = next((line for line in lines if line and not line.startswith("#")), "")
+        if not key:
+            raise ValueError(f"backend {backend!r}: its key file {path} is empty")
+        return key
+    key = os.environ.get(env or "", "").strip()
+    if not key:
+        raise ValueError(f"backend {backend!r}: the environment variable {env} holding its key is not set")
+    return key
 
 
 class ApiKey(BaseModel):
@@ -56,6 +89,16 @@ class GatewayConfig(BaseModel):
     connect_timeout_s: float = Field(default=2.0, gt=0)
     read_timeout_s: float = Field(default=300.0, gt=0, description="Longest wait for the next byte of a reply.")
     log_prompts: bool = False
+    routing: dict[str, Routing] = Field(
+        default_factory=dict,
+        description="Routing policy by served model name or alias (role); round-robin where none is given.",
+    )
+    metrics_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the load policy reads its backends' own /metrics."
+    )
+    retry_after_s: float = Field(
+        default=5.0, gt=0, description="How long a backend is avoided after a 429 without Retry-After, or a failure."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> GatewayConfig:
@@ -71,7 +114,21 @@ class GatewayConfig(BaseModel):
             for alias, target in self.aliases.items():
                 if target not in served:
                     raise ValueError(f"alias {alias!r} points at {target!r}, which no backend serves")
+            unknown = sorted(set(self.routing) - served - set(self.aliases))
+            if unknown:
+                raise ValueError(f"routing is given for {unknown}, which no backend serves and no alias names")
+        backend_names = [b.name for b in self.backends]
+        if len(set(backend_names)) < len(backend_names):
+            repeated = sorted({n for n in backend_names if backend_names.count(n) > 1})
+            raise ValueError(f"backend names must differ; repeated: {repeated}")
         return self
+
+    def routing_for(self, name: str) -> Routing:
+        """The routing of a served name or alias (round-robin where the config names none)."""
+        return self.routing.get(name) or _DEFAULT_ROUTING
+
+
+_DEFAULT_ROUTING = Routing()
 
 
 def config_from_backends(
@@ -92,10 +149,22 @@ def load_gateway_config(path: str | Path) -> GatewayConfig:
     from serve.catalog import format_validation_error, read_yaml
 
     data = read_yaml(Path(path), "gateway config", ServeError)
+    _reject_literal_backend_keys(data, f"gateway config {path}")
     try:
         return GatewayConfig.model_validate(data)
     except ValidationError as exc:
         raise ServeError(format_validation_error(exc, f"gateway config {path}")) from None
+
+
+def _reject_literal_backend_keys(data: Any, what: str) -> None:
+    """Keys for upstream providers come from files or environment variables, never from a config's text."""
+    backends = data.get("backends") if isinstance(data, dict) else None
+    for i, backend in enumerate(backends if isinstance(backends, list) else []):
+        if isinstance(backend, dict) and backend.get("api_key") is not None:
+            raise ServeError(
+                f"{what}: backends.{i} ({backend.get('name', '?')}) holds a literal api_key; put the key in a "
+                "file (api_key_file: /path, chmod 600) or an environment variable (api_key_env: NAME)"
+            )
 
 
 def parse_api_key(entry: str, where: str) -> ApiKey:

@@ -26,17 +26,23 @@ def running_backends(state_dir: Path) -> list[BackendConfig]:
 def config_for_state_dir(
     state_dir: Path, catalog: Catalog | None = None, api_keys: list[ApiKey] | None = None, **settings: object
 ) -> GatewayConfig:
-    """A gateway for the backends in STATE_DIR, now and later, plus the CATALOG's external endpoints, with
-    its roles as aliases. Nothing needs to run yet."""
-    external = [
-        BackendConfig(name=m.name, url=m.endpoint, models=m.served_names)
-        for m in (catalog.models if catalog else [])
-        if m.endpoint
+    """A gateway for the backends in STATE_DIR, now and later, plus the CATALOG's running endpoints and listed
+    backends (other hosts, outside providers), with its roles as aliases and its routing. Nothing needs to run
+    yet."""
+    models = catalog.models if catalog else []
+    backends: list[dict[str, object]] = [
+        {"name": m.name, "url": m.endpoint, "models": m.served_names} for m in models if m.endpoint
+    ]
+    backends += [  # validated below with the rest: a key file that cannot be read is a clear error, not a trace
+        {**b.model_dump(exclude={"serves", "price_preset"}), "models": m.backend_serves(b)}
+        for m in models
+        for b in m.backends
     ]
     data = {
-        "backends": external,
+        "backends": backends,
         "state_dir": Path(state_dir).resolve(),
         "aliases": catalog.role_map() if catalog else {},
+        "routing": catalog.routing() if catalog else {},
         "api_keys": api_keys or [],
         **settings,
     }

@@ -36,9 +36,24 @@ class Metrics:
             ["model"],
             registry=self.registry,
         )
+        self.decisions = Counter(
+            "gateway_route_decisions_total",
+            "Which backend each model's routing policy put first, and why (rotation, priority, weight, cheapest, "
+            "fastest, explore, least_loaded, sticky, only; avoid_rate_limited / avoid_down when the policy's "
+            "choice was cooling down).",
+            ["model", "policy", "backend", "reason"],
+            registry=self.registry,
+        )
+        self.cooldowns = Counter(
+            "gateway_backend_cooldowns_total",
+            "Times a backend was set aside: rate_limited (it answered 429, for its Retry-After) or down.",
+            ["backend", "reason"],
+            registry=self.registry,
+        )
         # labels() takes a lock and builds a key on every call; the hot path reuses the children instead.
         self._counters: dict[tuple[str, str, str], Counter] = {}
         self._histograms: dict[str, Histogram] = {}
+        self._decided: dict[tuple[str, str, str, str], Counter] = {}
 
     def request_done(self, route: str, model: str, status: int, seconds: float | None = None) -> None:
         key = (route, model, str(status))
@@ -51,3 +66,10 @@ class Metrics:
             if histogram is None:
                 histogram = self._histograms[route] = self.latency.labels(route)
             histogram.observe(seconds)
+
+    def decided(self, model: str, policy: str, backend: str, reason: str) -> None:
+        key = (model, policy, backend, reason)
+        counter = self._decided.get(key)
+        if counter is None:
+            counter = self._decided[key] = self.decisions.labels(*key)
+        counter.inc()

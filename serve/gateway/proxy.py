@@ -4,7 +4,9 @@ Per request it reads only what routing needs (`model`, `stream`), forwards the b
 only when a role alias is rewritten), and passes the backend's reply through: a stream piece by piece as it
 arrives, a JSON reply whole when it is short, else relayed as it arrives (reading the backend only as fast as
 the client takes it, so no reply size makes it stall). Failover happens only while nothing has reached the
-client: a refused connection, a timeout or a 5xx.
+client: a refused connection, a timeout, a 5xx, or a 429 while another backend is left. The order in which
+backends are tried is the model's routing policy (serve.gateway.routing); outside providers are routed to
+only where the routing allows them, and their answers say so (X-Chemassist-External).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from serve.gateway.config import BackendConfig, GatewayConfig
 from serve.gateway.limits import AuthFailures, SharedBuckets, SharedTokenBucket, TokenBucket
 from serve.gateway.metrics import NO_MODEL, Metrics
+from serve.gateway.routing import BackendStats, RoutePlan, retry_after_seconds, sticky_key
 from serve.gateway.upstream import Connection, Upstream, UpstreamError
 
 Scope = MutableMapping[str, Any]
@@ -36,6 +39,7 @@ _HOP_HEADERS = frozenset(
     {b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"content-encoding", b"server", b"date"}
 )
 _WATCH_DISCONNECT_AFTER_S = 1.0  # long streams check whether the client is still there; short ones needn't
+_ONLY_EXTERNAL = "only outside providers serve it, and its routing does not allow them (allow_external)"
 _MID_STREAM_ERROR = b'data: {"error": {"message": "backend stopped mid-stream", "type": "backend_error"}}\n\n'
 
 
@@ -63,7 +67,8 @@ class GatewayState:
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     auth_failures: AuthFailures = field(init=False)
     models_seen: set[str] = field(default_factory=set)  # served now or earlier: gone for now (503), not unknown
-    _turns: dict[str, int] = field(default_factory=dict)
+    plans: dict[str, RoutePlan] = field(default_factory=dict)  # by served name, and by alias with its own routing
+    stats: dict[str, BackendStats] = field(default_factory=dict)  # by backend name
     _keys: list[tuple[bytes, str, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -80,14 +85,20 @@ class GatewayState:
     def set_backends(self, found: list[BackendConfig]) -> None:
         """Route to the config's backends plus FOUND (a name already configured wins); connections to a
         backend that stays are kept, those to one that went are closed."""
-        configured = {b.name for b in self.config.backends}
-        backends = [*self.config.backends, *(b for b in found if b.name not in configured)]
+        cfg = self.config
+        configured = {b.name for b in cfg.backends}
+        backends = [*cfg.backends, *(b for b in found if b.name not in configured)]
+        # An outside provider is routed to only for the names (or the aliases of names) that allow it: with the
+        # default routing no request, health check or metrics scrape ever reaches it.
+        allowed = {n for n, r in cfg.routing.items() if r.allow_external}
+        allowed |= {t for a, t in cfg.aliases.items() if a in allowed}
+        backends = [b for b in backends if not b.external or allowed.intersection(b.models)]
         routes: dict[str, list[BackendConfig]] = {}
         upstreams: dict[str, Upstream] = {}
-        cfg = self.config
         for b in backends:
             for model in b.models:
-                routes.setdefault(model, []).append(b)
+                if not b.external or model in allowed:
+                    routes.setdefault(model, []).append(b)
             key = b.api_key.get_secret_value() if b.api_key else None
             old = self.upstreams.get(b.name)
             if old is not None and (old.url, old.api_key) == (b.root, key):
@@ -97,9 +108,22 @@ class GatewayState:
         for name, upstream in self.upstreams.items():
             if upstreams.get(name) is not upstream:
                 upstream.close()
-        self.backends, self.routes, self.upstreams = backends, routes, upstreams
+        self.stats = {b.name: self.stats.get(b.name) or BackendStats() for b in backends}
+        plans: dict[str, RoutePlan] = {}
+        for name, served in [*routes.items(), *((a, routes[t]) for a, t in cfg.aliases.items() if t in routes)]:
+            if name in plans or (name not in routes and name not in cfg.routing):
+                continue  # an alias without routing of its own takes its model's plan
+            routing = cfg.routing_for(name)
+            usable = served if routing.allow_external else [b for b in served if not b.external]
+            kept = self.plans.get(name)
+            if kept is not None and kept.routing == routing and kept.backends == usable:
+                plans[name] = kept  # keep its turn, weights and counts
+            else:
+                plans[name] = RoutePlan(name, routing, usable, self.stats)
+        for plan in plans.values():
+            plan.stats = self.stats
+        self.backends, self.routes, self.upstreams, self.plans = backends, routes, upstreams, plans
         self.models_seen.update(routes)
-        self._turns = {m: self._turns.get(m, 0) for m in routes}
 
     def close(self) -> None:
         """Close the kept-alive backend connections (they belong to the event loop that is ending)."""
@@ -108,14 +132,21 @@ class GatewayState:
         if self.shared_buckets is not None:
             self.shared_buckets.close()
 
-    def candidates(self, model: str) -> list[BackendConfig]:
-        """Backends for MODEL, rotated round-robin so replicas share the load."""
-        backends = self.routes.get(model, [])
-        if len(backends) <= 1:
-            return backends
-        start = self._turns[model] % len(backends)
-        self._turns[model] = start + 1
-        return backends[start:] + backends[:start]
+    def plan(self, asked: str, model: str) -> RoutePlan:
+        """The routing plan for a request that ASKED for a name (an alias with routing of its own) or MODEL."""
+        plan = self.plans.get(asked)
+        return plan if plan is not None else self.plans[model]
+
+    def candidates(self, model: str, sticky: str | None = None) -> list[BackendConfig]:
+        """Backends for MODEL in the order its routing policy tries them."""
+        return self.plans[model].order(sticky) if model in self.plans else []
+
+    def cool_down(self, backend: str, seconds: float, reason: str) -> None:
+        """Avoid BACKEND for SECONDS (after a 429, or a failure): every policy tries it last meanwhile."""
+        stats = self.stats.get(backend)
+        if stats is not None:
+            stats.cool_down(time.monotonic() + seconds, reason)
+            self.metrics.cooldowns.labels(backend, reason.split(" ")[0]).inc()
 
     def aliases_served(self) -> dict[str, str]:
         """The aliases whose model some backend serves now."""
@@ -197,17 +228,17 @@ class Proxy:
             holder = state.authenticate(scope["headers"], client_address(scope))
             # The whole body is needed: to read `model` for routing, and to send it again on failover.
             raw = await _read_body(receive)
-            model, raw, stream = self._route(raw, route)
+            request = self._route(raw, route, scope["headers"])
         except Rejection as error:
             state.metrics.request_done(route, NO_MODEL, error.status)
             await send_error(send, error)
             return
         if state.config.log_prompts:
-            log.info("prompt key=%s model=%s body=%s", holder, model, raw[:2000])
-        await self._forward(route, model, raw, stream, holder, receive, send)
+            log.info("prompt key=%s model=%s body=%s", holder, request.model, request.raw[:2000])
+        await self._forward(route, request, holder, receive, send)
 
-    def _route(self, raw: bytes, route: str) -> tuple[str, bytes, bool]:
-        """(served model, body to forward, stream?) from the request body; raises Rejection (400, 404, 503)."""
+    def _route(self, raw: bytes, route: str, headers: list[tuple[bytes, bytes]]) -> Routed:
+        """The served model, its plan and the body to forward; raises Rejection (400, 404, 503)."""
         try:
             body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -229,64 +260,98 @@ class Proxy:
         if model != asked:
             body["model"] = model
             raw = json.dumps(body).encode()
-        return model, raw, bool(body.get("stream"))
+        plan = state.plan(asked, model)
+        sticky = sticky_key(headers, body) if plan.routing.sticky else None
+        return Routed(model, plan, raw, body, bool(body.get("stream")), sticky)
 
-    async def _forward(
-        self, route: str, model: str, raw: bytes, stream: bool, holder: str, receive: Receive, send: Send
-    ) -> None:
+    async def _forward(self, route: str, request: Routed, holder: str, receive: Receive, send: Send) -> None:
         state, metrics = self.state, self.state.metrics
+        model, plan = request.model, request.plan
         started = time.perf_counter()
-        last_error = "no backend tried"
+        last_error = "no backend tried" if plan.backends else _ONLY_EXTERNAL
         path = f"/v1/{route}"
-        for attempt, backend in enumerate(state.candidates(model)):
+        candidates = plan.order(request.sticky)
+        reason = plan.last.reason if candidates and plan.last else ""
+        if candidates:
+            metrics.decided(model, plan.policy, candidates[0].name, reason)
+        for attempt, backend in enumerate(candidates):
             if attempt:
                 metrics.failovers.labels(model).inc()
             upstream = state.upstreams[backend.name]
+            stats = state.stats[backend.name]
+            raw = request.raw if backend.upstream_model is None else request.renamed(backend.upstream_model)
+            tried = time.perf_counter()
+            stats.inflight += 1  # until the reply is passed on, however the attempt ends
             try:
-                conn = await upstream.request("POST", path, raw)
-                if conn.status in _RETRYABLE_STATUS:
-                    conn.abort()
-                    metrics.backend_errors.labels(backend.name, f"http_{conn.status}").inc()
-                    last_error = f"{backend.name} answered {conn.status}"
+                try:
+                    conn = await upstream.request("POST", path, raw)
+                    if conn.status in _RETRYABLE_STATUS or (conn.status == 429 and attempt < len(candidates) - 1):
+                        conn.abort()
+                        metrics.backend_errors.labels(backend.name, f"http_{conn.status}").inc()
+                        last_error = f"{backend.name} answered {conn.status}"
+                        self._set_aside(backend.name, conn)
+                        continue
+                    relay = request.stream and conn.status == 200
+                    if not relay:
+                        await conn.read_buffered()  # all of it, or as much as fits before it must be relayed
+                except UpstreamError as exc:
+                    metrics.backend_errors.labels(backend.name, exc.kind).inc()
+                    last_error = f"{backend.name} {_describe(exc)}"
+                    state.cool_down(backend.name, state.config.retry_after_s, f"down ({exc.kind})")
                     continue
-                relay = stream and conn.status == 200
-                if not relay:
-                    await conn.read_buffered()  # all of it, or as much as fits before it must be relayed
-            except UpstreamError as exc:
-                metrics.backend_errors.labels(backend.name, exc.kind).inc()
-                last_error = f"{backend.name} {_describe(exc)}"
-                continue
-            headers = [(k, v) for k, v in conn.headers if k not in _HOP_HEADERS]
-            headers.append((b"x-chemassist-backend", backend.name.encode()))
-            status = conn.status
-            elapsed = time.perf_counter() - started
-            metrics.request_done(route, model, status, elapsed)
-            if relay or not conn.complete:
-                log.info(
-                    "key=%s model=%s backend=%s status=%s %s first_byte_ms=%.1f",
-                    holder,
-                    model,
-                    backend.name,
-                    status,
-                    "stream" if relay else "long reply",
-                    elapsed * 1000,
+                if conn.status == 429:  # the last one left: its answer goes to the client, and it is avoided meanwhile
+                    self._set_aside(backend.name, conn)
+                headers = [(k, v) for k, v in conn.headers if k not in _HOP_HEADERS]
+                headers.append((b"x-chemassist-backend", backend.name.encode()))
+                headers.append(
+                    (b"x-chemassist-route", f"{plan.policy}; {reason if attempt == 0 else 'failover'}".encode())
                 )
-                if not relay:  # a long JSON reply: the backend's length, if it gave one, is the client's
-                    headers += [(k, v) for k, v in conn.headers if k == b"content-length"]
+                if backend.external:
+                    headers.append((b"x-chemassist-external", backend.name.encode()))
+                status = conn.status
+                now = time.perf_counter()
+                elapsed = now - started
+                stats.observe(now - tried, now)
+                metrics.request_done(route, model, status, elapsed)
+                if relay or not conn.complete:
+                    log.info(
+                        "key=%s model=%s backend=%s status=%s %s first_byte_ms=%.1f",
+                        holder,
+                        model,
+                        backend.name,
+                        status,
+                        "stream" if relay else "long reply",
+                        elapsed * 1000,
+                    )
+                    if not relay:  # a long JSON reply: the backend's length, if it gave one, is the client's
+                        headers += [(k, v) for k, v in conn.headers if k == b"content-length"]
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    await self._relay(conn, upstream, backend, receive, send, sse=relay)
+                    return
+                content = conn.take()
+                upstream.release(conn)
+                log.info(
+                    "key=%s model=%s backend=%s status=%s ms=%.1f", holder, model, backend.name, status, elapsed * 1e3
+                )
+                headers.append((b"content-length", str(len(content)).encode()))
                 await send({"type": "http.response.start", "status": status, "headers": headers})
-                await self._relay(conn, upstream, backend, receive, send, sse=relay)
+                await send({"type": "http.response.body", "body": content})
                 return
-            content = conn.take()
-            upstream.release(conn)
-            log.info("key=%s model=%s backend=%s status=%s ms=%.1f", holder, model, backend.name, status, elapsed * 1e3)
-            headers.append((b"content-length", str(len(content)).encode()))
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": content})
-            return
+            finally:
+                stats.inflight -= 1
         metrics.request_done(route, model, 502)
         log.warning("key=%s model=%s all backends failed: %s", holder, model, last_error)
         message = f"no backend for {model!r} could answer ({last_error}); try again shortly"
         await send_error(send, Rejection(502, message, "backend_error"))
+
+    def _set_aside(self, backend: str, conn: Connection) -> None:
+        """After a 429 (for its Retry-After) or a 5xx: every policy tries BACKEND last for a while."""
+        retry_s = self.state.config.retry_after_s
+        if conn.status == 429:
+            wait = retry_after_seconds(conn.headers, retry_s)
+            self.state.cool_down(backend, wait, f"rate_limited (429, retry after {wait:g} s)")
+        else:
+            self.state.cool_down(backend, retry_s, f"down (answered {conn.status})")
 
     async def _relay(
         self, conn: Connection, upstream: Upstream, backend: BackendConfig, receive: Receive, send: Send, sse: bool
@@ -326,6 +391,22 @@ class Proxy:
                 watcher.cancel()
             if not conn.complete:
                 conn.abort()
+
+
+@dataclass
+class Routed:
+    """A request ready to forward: the served model, its routing plan, the body, and its conversation key."""
+
+    model: str
+    plan: RoutePlan
+    raw: bytes
+    body: dict[str, Any]
+    stream: bool
+    sticky: str | None
+
+    def renamed(self, upstream_model: str) -> bytes:
+        """The body with the provider's name for the model."""
+        return json.dumps({**self.body, "model": upstream_model}).encode()
 
 
 def _describe(exc: UpstreamError) -> str:

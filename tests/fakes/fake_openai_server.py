@@ -3,7 +3,10 @@
 Speaks the protocol vLLM and llama-server speak: GET /health, GET /v1/models, POST /v1/chat/completions
 (JSON or SSE streaming ending with `data: [DONE]`, tool calls when a tool's name appears in the last user
 message), POST /v1/completions, POST /v1/embeddings. Flags make it misbehave the way real backends do:
-crash after N requests, hang (stop answering), fail to start, start slowly.
+crash after N requests, hang (stop answering), fail to start, start slowly, run at most N requests at once
+(the rest wait in a queue its /metrics reports, in vLLM's or llama-server's names), answer 429 with a
+Retry-After like a rate-limited provider, demand an API key, log every connection and request it receives,
+and spend prefill time on the part of a conversation its prefix cache does not hold.
 
     python tests/fakes/fake_openai_server.py --port 8011 --model fake-chat --crash-after 5
 
@@ -22,6 +25,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -35,6 +39,32 @@ class FakeState:
         self.prompt_tokens = 0  # totals for /metrics, in vLLM's names
         self.generated_tokens = 0
         self.running = 0
+        self.waiting = 0
+        self.slots = threading.Semaphore(args.max_running) if args.max_running else None
+        self.prefixes: OrderedDict[str, None] = OrderedDict()  # the prefix cache: hashes of message prefixes
+        self.log_lock = threading.Lock()
+
+    def log(self, line: str) -> None:
+        """One line per connection and request in --requests-log (what an outside provider would see)."""
+        if self.args.requests_log:
+            with self.log_lock, open(self.args.requests_log, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    def uncached_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """Words of MESSAGES past the longest prefix this replica has cached; caches every prefix of them."""
+        keys, digest = [], hashlib.sha1()
+        for message in messages:
+            digest.update(json.dumps(message, sort_keys=True).encode())
+            keys.append(digest.hexdigest())
+        words = [len(str(m.get("content") or "").split()) + 4 for m in messages]  # a few tokens of chat template
+        with self.lock:
+            hit = max((i + 1 for i, k in enumerate(keys) if k in self.prefixes), default=0)
+            for key in keys:
+                self.prefixes[key] = None
+                self.prefixes.move_to_end(key)
+            while len(self.prefixes) > self.args.prefix_cache_entries:
+                self.prefixes.popitem(last=False)
+        return sum(words[hit:])
 
     def count(self) -> int:
         with self.lock:
@@ -48,6 +78,27 @@ class FakeState:
 
     def metrics(self, models: list[str]) -> str:
         """The counters and gauges vLLM's /metrics has for token throughput and the queue (Prometheus text)."""
+        kv = self.running / self.args.max_running if self.args.max_running else min(1.0, self.running / 64)
+        if self.args.metrics_style == "llama":  # llama-server --metrics
+            return (
+                "\n".join(
+                    [
+                        "# HELP llamacpp:requests_processing Number of requests processing.",
+                        "# TYPE llamacpp:requests_processing gauge",
+                        f"llamacpp:requests_processing {self.running}",
+                        "# HELP llamacpp:requests_deferred Number of requests deferred.",
+                        "# TYPE llamacpp:requests_deferred gauge",
+                        f"llamacpp:requests_deferred {self.waiting}",
+                        "# HELP llamacpp:kv_cache_usage_ratio KV-cache usage. 1 means 100 percent usage.",
+                        "# TYPE llamacpp:kv_cache_usage_ratio gauge",
+                        f"llamacpp:kv_cache_usage_ratio {kv:.4f}",
+                        "# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.",
+                        "# TYPE llamacpp:tokens_predicted_total counter",
+                        f"llamacpp:tokens_predicted_total {self.generated_tokens}",
+                    ]
+                )
+                + "\n"
+            )
         label = f'{{model_name="{models[0]}"}}'
         lines = [
             "# HELP vllm:num_requests_running Number of requests in model execution batches.",
@@ -55,10 +106,10 @@ class FakeState:
             f"vllm:num_requests_running{label} {float(self.running)}",
             "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.",
             "# TYPE vllm:num_requests_waiting gauge",
-            f"vllm:num_requests_waiting{label} 0.0",
+            f"vllm:num_requests_waiting{label} {float(self.waiting)}",
             "# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.",
             "# TYPE vllm:kv_cache_usage_perc gauge",
-            f"vllm:kv_cache_usage_perc{label} {min(1.0, self.running / 64):.4f}",
+            f"vllm:kv_cache_usage_perc{label} {kv:.4f}",
             "# HELP vllm:prompt_tokens_total Number of prefill tokens processed.",
             "# TYPE vllm:prompt_tokens_total counter",
             f"vllm:prompt_tokens_total{label} {float(self.prompt_tokens)}",
@@ -190,8 +241,26 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
 
         # -- routes -----------------------------------------------------------------------------
+        def _refused(self) -> bool:
+            """Log the request; answer 401 without the right key, 429 when told to. True if answered."""
+            auth = self.headers.get("Authorization", "")
+            state.log(f"{self.command} {self.path} key={'yes' if auth else 'no'}")
+            if args.require_key and auth != f"Bearer {args.require_key}":
+                self._error(401, "Incorrect API key provided.", "invalid_api_key")
+                return True
+            if args.status_429 is not None and self.command == "POST":
+                data = json.dumps({"error": {"message": "Rate limit reached", "type": "rate_limit_exceeded"}})
+                self.send_response(429)
+                self.send_header("Retry-After", f"{args.status_429:g}")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data.encode())
+                return True
+            return False
+
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
-            if not self._before():
+            if self._refused() or not self._before():
                 return
             if self.path == "/health":
                 self._json(200, {"status": "ok"})
@@ -210,7 +279,7 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                 self._error(404, f"no route {self.path}")
 
         def do_POST(self) -> None:  # noqa: N802 - stdlib name
-            if not self._before():
+            if self._refused() or not self._before():
                 return
             routes = {
                 "/v1/chat/completions": self._chat,
@@ -224,13 +293,25 @@ def make_handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             body = self._body()
             if body is None:
                 return
+            if state.slots is not None:  # a full batch: wait in the queue, as a saturated server does
+                with state.lock:
+                    state.waiting += 1
+                state.slots.acquire()
+                with state.lock:
+                    state.waiting -= 1
             with state.lock:
                 state.running += 1
             try:
+                if args.work_ms:
+                    time.sleep(args.work_ms / 1000)
+                if args.prefill_ms_per_token and isinstance(body.get("messages"), list):
+                    time.sleep(args.prefill_ms_per_token * state.uncached_tokens(body["messages"]) / 1000)
                 route(body)
             finally:
                 with state.lock:
                     state.running -= 1
+                if state.slots is not None:
+                    state.slots.release()
 
         def _chat(self, body: dict[str, Any]) -> None:
             messages = body.get("messages")
@@ -356,6 +437,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--token-interval-ms", type=float, default=0.0, help="Pause before each streamed chunk, as decoding does."
     )
+    parser.add_argument("--max-running", type=int, default=0, help="Requests served at once; the rest queue.")
+    parser.add_argument(
+        "--work-ms", type=float, default=0.0, help="Time each API request takes once running (health stays quick)."
+    )
+    parser.add_argument("--metrics-style", choices=["vllm", "llama"], default="vllm", help="/metrics names.")
+    parser.add_argument("--status-429", type=float, default=None, help="Answer every POST 429, Retry-After this.")
+    parser.add_argument("--require-key", default=None, help="Answer 401 unless 'Authorization: Bearer KEY'.")
+    parser.add_argument("--requests-log", default=None, help="Append every connection and request to this file.")
+    parser.add_argument(
+        "--prefill-ms-per-token", type=float, default=0.0, help="Prefill time per prompt word not in the cache."
+    )
+    parser.add_argument("--prefix-cache-entries", type=int, default=256, help="Message prefixes cached (LRU).")
     parser.add_argument("--quiet", action="store_true", help="No access log.")
     args = parser.parse_args(argv)
     args.model = args.model or ["fake-chat"]
@@ -369,7 +462,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     time.sleep(args.startup_delay)
     ThreadingHTTPServer.request_queue_size = 512  # the stdlib default (5) drops bursts of connections
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(FakeState(args)))
+    state = FakeState(args)
+
+    class Server(ThreadingHTTPServer):
+        def verify_request(self, request: Any, client_address: Any) -> bool:
+            state.log(f"CONNECT {client_address[0]}")
+            return True
+
+    server = Server((args.host, args.port), make_handler(state))
     server.daemon_threads = True
     sys.stdout.write(f"listening on http://{args.host}:{server.server_address[1]}\n")
     sys.stdout.flush()
