@@ -69,12 +69,17 @@ with st.form("syn_form", border=False):
         help="Count molecules that molbloom's ZINC20 in-stock filter recognises (probabilistic: a 'yes' can be "
         "a false positive, and such leaves are labelled).",
     )
+    stop_at_stock = st.checkbox(
+        "Stop when the target is in stock",
+        help="By default a target that can be bought still gets routes from other building blocks (it is never "
+        "its own starting material). Tick this to only say that it is in stock.",
+    )
 
 if submitted:
     running: ui.SearchJob | None = st.session_state.get("syn_job")
     if running is not None and not running.done:
         running.stop()
-    options = ui.SearchOptions(float(time_limit), int(max_depth), int(max_routes), algorithm, use_zinc)
+    options = ui.SearchOptions(float(time_limit), int(max_depth), int(max_routes), algorithm, use_zinc, stop_at_stock)
     st.session_state["syn_job"] = ui.SearchJob(target, options).start()
     st.session_state.pop("syn_outcome", None)
 
@@ -112,7 +117,7 @@ outcome = st.session_state.get("syn_outcome")
 if outcome is None and st.session_state.get("syn_job") is None:
     st.info("Enter a target above and press **Search** to plan routes to building blocks in stock.")
 elif outcome is not None and outcome["error"]:
-    st.error(outcome["error"], icon=":material/error:")
+    st.error(ui.escape(outcome["error"]), icon=":material/error:")  # issue 18: SMILES shown as typed
 elif outcome is not None and outcome["refusal"]:
     ui.refusal_view(outcome["refusal"])
 elif outcome is not None and outcome["result"]:
@@ -126,12 +131,27 @@ elif outcome is not None and outcome["result"]:
         read_as = data.get("read_as", "SMILES")
         st.caption(f"read as {read_as}" + ("" if data.get("input") == data["target"] else f" · `{data['target']}`"))
         if data.get("target_in_stock"):
-            st.success(data.get("message") or "The target is already in stock.", icon=":material/inventory_2:")
+            where = synthesis.stock_label(data.get("target_stock_source"), data.get("target_stock_name"))
+            if data.get("stopped_at_stock"):
+                st.success(f"**Already in stock** ({where}): nothing to plan.", icon=":material/inventory_2:")
+            else:
+                st.info(
+                    f"**Also purchasable:** the target is in stock ({where}). The routes below make it from other "
+                    "building blocks; the target itself is excluded as a starting material.",
+                    icon=":material/inventory_2:",
+                )
+        if data.get("stopped_at_stock"):
+            st.caption("Untick “Stop when the target is in stock” to plan routes to it from other building blocks.")
         elif data.get("solved"):
             n_solved = sum(1 for r in routes if r.get("solved"))
             st.success(
                 f"**Solved:** {n_solved} route(s) down to stock, first after {data.get('first_route_s') or 0:.1f} s.",
                 icon=":material/check_circle:",
+            )
+        elif data.get("target_in_stock"):  # the message repeats the in-stock note shown above
+            st.warning(
+                f"**Not solved.** No route from other building blocks was found ({data.get('stop_reason')}).",
+                icon=":material/warning:",
             )
         else:
             st.warning(f"**Not solved.** {data.get('message', '')}", icon=":material/warning:")

@@ -55,14 +55,15 @@ def single_step(
         console.print(escape(result.message))
     console.print(f"[bold]{escape(result.target)}[/] ({result.model} model)")
     for i, s in enumerate(result.suggestions, 1):
-        cls = f"class {s.reaction_class}" if s.reaction_class else "class ?"
+        cls = f"{s.reaction_class_name}" if s.reaction_class else "class not recorded"
+        cls += " (predicted)" if s.reaction_class_source == "predicted" else ""
         console.print(f"{i:>2}. {s.score:.3f}  {escape(s.reactants_smiles)}  [dim]template {s.template_id}, {cls}[/]")
 
 
 @cli.command("search")
 @friendly_errors
 def search(
-    smiles: str = typer.Argument(..., help="Target molecule as SMILES."),
+    smiles: str = typer.Argument(..., help="Target molecule: SMILES, chemical or drug name, or InChI."),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Seconds to search (0-3600]."),
     iterations: int = typer.Option(2000, "--iterations", help="Maximum search iterations."),
     routes: int = typer.Option(5, "--routes", help="Stop after this many solved routes."),
@@ -72,8 +73,12 @@ def search(
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the result as JSON to this file."),
     svg_dir: Path | None = typer.Option(None, "--svg-dir", help="Write an SVG reaction diagram per step here."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a summary."),
+    stop_at_stock: bool = typer.Option(
+        False, "--stop-at-stock", help="Stop when the target itself is in stock instead of planning routes to it."
+    ),
 ) -> None:
-    """Search routes from SMILES down to purchasable building blocks."""
+    """Search routes from a target down to purchasable building blocks (a target in stock still gets routes from
+    other building blocks, unless --stop-at-stock)."""
     result = service.search(
         smiles,
         time_limit_s=time_limit,
@@ -82,6 +87,7 @@ def search(
         max_depth=max_depth,
         algorithm=algorithm,
         model=model,
+        stop_at_stock=stop_at_stock,
     )
     data = result.to_dict()
     if output:
@@ -99,11 +105,30 @@ def search(
     if result.message:
         console.print(escape(result.message))
     for i, route in enumerate(result.routes, 1):
-        console.print(f"Route {i}: score {route.score:.3f}, {route.n_steps} steps, solved {route.solved}")
-        for step in route.steps:
-            console.print(
-                f"   {escape(step.product)} <= {escape(step.reactants_smiles)}  [dim](template {step.template_id})[/]"
-            )
+        shape = "convergent" if route.convergent else "linear"
+        console.print(
+            f"[bold]Route {i}[/]: {route.n_steps} step(s), longest linear sequence {route.longest_linear_sequence}, "
+            f"{shape}, {'solved' if route.solved else 'not solved'}; score {route.score_text()}"
+        )
+        for n, step in enumerate(reversed(route.steps), 1):  # the order a chemist runs them
+            console.print(f"  {n}. {escape(step.reactants_smiles)} >> {escape(step.product)}")
+            console.print(f"     [dim]{escape(_step_details(step))}[/]")
+        for leaf, hit in route.leaves.items():
+            where = service.stock_label(hit.source, hit.name) if hit else "not in stock"
+            console.print(f"     starting material {escape(leaf)}: {escape(where)}")
+
+
+def _step_details(step: service.Suggestion) -> str:
+    """'acylation and related processes; template 127 from 40 training reactions; precedents US..., US...'."""
+    name = step.reaction_class_name or "reaction class not recorded"
+    if step.reaction_class_source == "predicted":
+        name += f" (predicted, confidence {step.class_confidence:.2f})"
+    parts = [name, f"template {step.template_id} from {step.template_count} training reaction(s)"]
+    if step.rare_template:
+        parts.append("RARE TEMPLATE: seen once")
+    if patents := [p.patent for p in step.patents if p.patent]:
+        parts.append("precedents " + ", ".join(patents))
+    return "; ".join(parts)
 
 
 @cli.command("build-templates")

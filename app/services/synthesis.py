@@ -223,10 +223,12 @@ def search(
     model: str = "auto",
     progress: Callable[[SearchProgress], None] | None = None,
     stop: threading.Event | None = None,
+    stop_at_stock: bool = False,
     **kwargs: Any,
 ) -> SearchResult:
     """Search routes to a target (SMILES, name or InChI); the page passes a progress callback and sets ``stop`` to
-    end it early. Raises TargetRefused for a flagged target, ValidationFailed for bad input or limits.
+    end it early. A target in stock gets routes from other building blocks (with a note where it can be bought)
+    unless ``stop_at_stock``. Raises TargetRefused for a flagged target, ValidationFailed for bad input or limits.
     ``result.extra`` holds the input text and how it was read."""
     try:
         limits = SearchLimits(
@@ -238,7 +240,9 @@ def search(
         target = resolve_target(smiles)
         screen_target(target.smiles)
         planner = get_planner(model, **kwargs)
-        result = planner.search(target.smiles, limits, algorithm, progress, stop.is_set if stop else None)
+        result = planner.search(
+            target.smiles, limits, algorithm, progress, stop.is_set if stop else None, stop_at_stock=stop_at_stock
+        )
     except PlannerRefused as exc:
         raise _refusal(exc) from exc
     except SynthesisError as exc:

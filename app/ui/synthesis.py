@@ -19,6 +19,7 @@ import streamlit as st
 from app.errors import ChemassistError
 from app.services import synthesis
 from app.ui.molecules import show_svg
+from app.ui.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class SearchOptions:
     max_routes: int = 5
     algorithm: str = "best-first"
     use_zinc: bool = False
+    stop_at_stock: bool = False
 
 
 @dataclass
@@ -59,7 +61,7 @@ class SearchJob:
         try:
             result = synthesis.search(
                 self.target, time_limit_s=o.time_limit_s, max_iterations=1_000_000, max_routes=o.max_routes,
-                max_depth=o.max_depth, algorithm=o.algorithm, use_zinc=o.use_zinc,
+                max_depth=o.max_depth, algorithm=o.algorithm, use_zinc=o.use_zinc, stop_at_stock=o.stop_at_stock,
                 progress=self._on_progress, stop=self.stop_requested,
             )  # fmt: skip
             self.result = result.to_dict() | result.extra
@@ -95,7 +97,7 @@ def progress_view(job: SearchJob) -> None:
         st.progress(0.0)
         return
     iterations, routes, elapsed = (p.iterations, p.routes_found, p.elapsed_s) if p else (0, 0, 0.0)
-    st.markdown(f"**Searching routes to “{job.target}”** ({job.options.algorithm})")
+    st.markdown(f"**Searching routes to “{escape(job.target)}”** ({job.options.algorithm})")  # issue 18
     c1, c2, c3 = st.columns(3)
     c1.metric("Iterations", f"{iterations:,}")
     c2.metric("Routes found", f"{routes} of {job.options.max_routes}")
@@ -124,9 +126,32 @@ def forward_steps(route: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _class_label(step: dict[str, Any]) -> str:
     if step.get("reaction_class"):
-        return f"class {step['reaction_class']}: {step.get('reaction_class_name') or 'unnamed'}"
-    # USPTO-50k records classes for its validation and test reactions only; templates seen only in training have none.
+        name = f"{step.get('reaction_class_name') or 'unnamed'} (class {step['reaction_class']}"
+        if step.get("reaction_class_source") == "predicted":
+            return f"{name}, predicted with confidence {float(step.get('class_confidence') or 0):.2f})"
+        return f"{name})"
+    # USPTO-50k records classes for its validation and test reactions only; the rest are predicted where the
+    # classifier is confident (tools/synthesis/reaction_classes.py).
     return "reaction class not recorded for this template"
+
+
+def generality(step: dict[str, Any]) -> str:
+    """'template 127, from 40 training reactions' (and a flag when it rests on one reaction)."""
+    count = int(step.get("template_count") or 0)
+    text = f"template {step.get('template_id')}"
+    if count:
+        text += f", from {count} training reaction{'s' if count != 1 else ''}"
+    if step.get("rare_template"):
+        text += " · :orange-badge[rare template: seen once]"
+    return text
+
+
+def route_shape(route: dict[str, Any]) -> str:
+    """'2 steps · longest linear sequence 2 · linear'."""
+    n = int(route.get("n_steps") or 0)
+    lls = route.get("longest_linear_sequence", route.get("depth", 0))
+    shape = "convergent" if route.get("convergent") else "linear"
+    return f"{n} step{'s' if n != 1 else ''} · longest linear sequence {lls} · {shape}"
 
 
 def stock_badge(leaf: dict[str, Any]) -> str:
@@ -139,25 +164,34 @@ def route_summary(route: dict[str, Any]) -> str:
     leaves = route.get("leaves") or []
     stocked = sum(1 for leaf in leaves if leaf.get("in_stock"))
     status = "solved" if route.get("solved") else "not solved"
+    rare = f" · {route['rare_steps']} rare template(s)" if route.get("rare_steps") else ""
     return (
-        f"{route.get('n_steps', 0)} step(s) · score {float(route.get('score') or 0):.3f} · {status} · "
-        f"{stocked} of {len(leaves)} starting materials in stock"
+        f"{route_shape(route)} · score {float(route.get('score') or 0):.3f} · {status} · "
+        f"{stocked} of {len(leaves)} starting materials in stock{rare}"
     )
+
+
+def _class_name(step: dict[str, Any]) -> str:
+    name = step.get("reaction_class_name") or "not recorded"
+    return f"{name} (predicted)" if step.get("reaction_class_source") == "predicted" else name
 
 
 def summary_table(data: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for i, r in enumerate(data.get("routes", []), 1):
         leaves = r.get("leaves") or []
-        classes = sorted({s.get("reaction_class_name") or "not recorded" for s in r.get("steps", [])})
+        classes = sorted({_class_name(s) for s in r.get("steps", [])})
         rows.append(
             {
                 "route": i,
                 "steps": r.get("n_steps"),
+                "longest linear sequence": r.get("longest_linear_sequence", r.get("depth")),
+                "convergent": bool(r.get("convergent")),
                 "score": r.get("score"),
                 "solved": bool(r.get("solved")),
                 "in stock": f"{sum(1 for x in leaves if x.get('in_stock'))} / {len(leaves)}",
                 "reaction classes": ", ".join(classes),
+                "rare templates": r.get("rare_steps", 0),
             }
         )
     return pd.DataFrame(rows)
@@ -166,23 +200,28 @@ def summary_table(data: dict[str, Any]) -> pd.DataFrame:
 def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = True) -> None:
     """One reaction: diagram, class, score, template, precedents and (interactive) alternative disconnections."""
     score = float(step.get("score") or 0)
-    st.markdown(f"**Step {n}** · {_class_label(step)} · score {score:.3f} · template {step.get('template_id')}")
+    st.markdown(f"**Step {n}** · {_class_label(step)} · score {score:.3f} · {generality(step)}")
     try:
         show_svg(reaction_svg(tuple(step.get("reactants", [])), step["product"]))
     except ChemassistError as exc:
         st.code(f"{'.'.join(step.get('reactants', []))}>>{step.get('product')}")
         st.caption(str(exc))
+    patents = step.get("patents") or []
     precedents = step.get("precedents") or []
-    if precedents:
-        st.caption(f"Precedents (USPTO-50k reactions using template {step.get('template_id')})")
+    if patents or precedents:
+        st.caption(
+            f"Precedents: USPTO reactions recorded with template {step.get('template_id')} (patent numbers where "
+            "USPTO-50k records them: its validation reactions; training reactions carry none)"
+        )
         st.dataframe(
             pd.DataFrame(
                 [
                     {
+                        "patent": p.get("patent") or "not recorded",
                         "reaction id": p.get("id"),
                         "reaction SMILES": p.get("reaction_smiles") or " | ".join(p.get("reactants", [])),
                     }
-                    for p in precedents
+                    for p in [*patents, *precedents]
                 ]
             ),
             hide_index=True,
@@ -202,7 +241,7 @@ def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = Tru
                     {
                         "precursors": ".".join(o["reactants"]),
                         "score": o["score"],
-                        "reaction class": o.get("reaction_class_name") or "not recorded",
+                        "reaction class": _class_name(o),
                         "template": o["template_id"],
                         "in this route": ".".join(o["reactants"]) == chosen,
                     }
@@ -228,6 +267,8 @@ def route_view(route: dict[str, Any], key: str, *, interactive: bool = True) -> 
     steps = forward_steps(route)
     if not steps:
         st.caption("No steps: the target itself is in stock.")
+    else:
+        st.caption(f"{route_shape(route)} · score {route.get('score_text') or route.get('score')}")
     for n, step in enumerate(steps, 1):
         with st.container(border=True):
             step_view(step, n, f"{key}_s{n}", interactive=interactive)

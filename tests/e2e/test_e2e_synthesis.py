@@ -63,7 +63,7 @@ def test_synthesis_page_plans_saves_stops_and_refuses(live_app, page):
     iterations = main.get_by_test_id("stMetricValue").first  # the live progress: iterations, routes, elapsed
     expect(iterations).to_have_text(re.compile(r"^[1-9]"), timeout=30_000)
     screenshot(page, "synthesis_progress")
-    main.get_by_role("button", name="Stop").click()
+    main.get_by_role("button", name="Stop", exact=True).click()
     expect(main.get_by_text("stopped: stopped by the user", exact=False)).to_be_visible(timeout=30_000)
     expect(main.get_by_text("Not solved.", exact=False)).to_be_visible()
     _shot(page, "synthesis_stopped")
@@ -74,3 +74,38 @@ def test_synthesis_page_plans_saves_stops_and_refuses(live_app, page):
     expect(refusal.get_by_text("OPCW CWC Annex on Chemicals, Schedule 1A(1)", exact=False).first).to_be_visible()
     expect(main.get_by_test_id("stExpander")).to_have_count(0)  # no routes
     _shot(page, "synthesis_refused")
+
+
+PARACETAMOL_RECORD = {"canonical_smiles": "CC(=O)Nc1ccc(O)cc1", "formula": "C8H9NO2", "input": "paracetamol"}
+
+
+def test_a_purchasable_drug_from_the_session_gets_a_route_unless_told_to_stop(live_app, page):
+    """Issue 19: paracetamol is in stock, yet a chemist asking how to make it sees the acetylation of 4-aminophenol."""
+    carol = accounts.create_user("carol", PASSWORD)
+    session = sessions.create_session(carol, "Analgesics")
+    sessions.add_artifact(carol, session.id, "molecule", PARACETAMOL_RECORD, title="paracetamol (C8H9NO2)")
+    sign_in(page, live_app, "carol", PASSWORD)
+    page.goto(f"{live_app}/synthesis?session={session.id}")
+    main = page.get_by_test_id("stMainBlockContainer")
+
+    main.get_by_test_id("stSelectbox").filter(has_text="Molecules in “Analgesics”").click()
+    page.get_by_role("option", name="paracetamol (C8H9NO2)").click()
+    expect(page.get_by_label("Target: SMILES, chemical name or InChI")).to_have_value("CC(=O)Nc1ccc(O)cc1")
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
+    expect(main.get_by_text("Also purchasable:", exact=False)).to_be_visible(timeout=240_000)
+    expect(main.get_by_text("in stock (USPTO-50k stock)", exact=False)).to_be_visible()
+    expect(main.get_by_text("Solved:", exact=False)).to_be_visible()
+    route = main.get_by_test_id("stExpander").first
+    expect(route.get_by_text("1 step · longest linear sequence 1 · linear", exact=False).first).to_be_visible()
+    expect(route.get_by_text("acylation and related processes (class 2)", exact=False)).to_be_visible()
+    expect(route.get_by_text("from 40 training reactions", exact=False)).to_be_visible()
+    expect(route.get_by_text("Nc1ccc(O)cc1", exact=True)).to_be_visible()  # 4-aminophenol, a starting material
+    expect(route.get_by_text("CC(=O)Nc1ccc(O)cc1", exact=True)).to_have_count(0)  # never its own starting material
+    expect(route.get_by_text("(length penalty", exact=False)).to_be_visible()  # the score's parts
+    _shot(page, "synthesis_in_stock_route")
+
+    page.get_by_text("Stop when the target is in stock").click()
+    _search(page, "paracetamol")
+    expect(main.get_by_text("Already in stock", exact=False)).to_be_visible(timeout=60_000)
+    expect(main.get_by_test_id("stExpander")).to_have_count(0)
+    _shot(page, "synthesis_in_stock_stopped")

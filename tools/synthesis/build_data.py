@@ -1,8 +1,9 @@
 """Rebuild the shipped data files in tools/synthesis/data/ from the shared USPTO-50k copy.
 
 Run once by a maintainer: ``python -m tools.synthesis.build_data /path/to/uspto50k``. It writes the template
-library (with reaction classes and precedent counts), the training reactions used as precedents, the stock keyed
-by InChIKey and the fallback list of refused targets; PROVENANCE.md says where each file came from.
+library (with reaction classes and precedent counts), the training reactions used as precedents, the validation
+reactions with their patent numbers (the precedents a chemist can look up), the stock keyed by InChIKey and the
+fallback list of refused targets; PROVENANCE.md says where each file came from.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def _inchikey(smiles: str) -> str:
 
 
 def build(source: Path, out: Path = DATA_DIR) -> None:
-    """Write templates.csv.gz, train_reactions.csv.gz, stock.csv.gz and refused_targets.csv into ``out``."""
+    """Write templates.csv.gz, train_reactions.csv.gz, patent_reactions.csv.gz, stock.csv.gz and
+    refused_targets.csv into ``out``."""
     RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     out.mkdir(parents=True, exist_ok=True)
     templates = pd.read_csv(source / "templates.csv")
@@ -62,6 +64,9 @@ def build(source: Path, out: Path = DATA_DIR) -> None:
         out / "train_reactions.csv.gz", index=False, compression={"method": "gzip", "mtime": 0}
     )
 
+    build_patent_reactions(valid, out)
+    build_template_classes(valid, out)
+
     stock = pd.read_csv(source / "stock.csv")
     stock["inchikey"] = [_inchikey(s) for s in stock.smiles]
     stock = stock[stock.inchikey != ""]
@@ -72,6 +77,29 @@ def build(source: Path, out: Path = DATA_DIR) -> None:
         writer.writerow(["name", "smiles", "inchikey", "source"])
         for name, smiles, src in REFUSED_TARGETS:
             writer.writerow([name, smiles, _inchikey(smiles), src])
+
+
+def build_patent_reactions(valid: pd.DataFrame, out: Path = DATA_DIR) -> None:
+    """patent_reactions.csv.gz: the validation reactions whose template is in the library, with their patent
+    number and reaction class (training rows carry neither; test rows stay unseen for the benchmarks)."""
+    known = valid[(valid.template_id >= 0) & valid.id.notna()].astype({"reaction_class": "Int64"})
+    known[["id", "reaction_class", "product", "reactants", "template_id"]].to_csv(
+        out / "patent_reactions.csv.gz", index=False, compression={"method": "gzip", "mtime": 0}
+    )
+
+
+def build_template_classes(valid: pd.DataFrame, out: Path = DATA_DIR) -> None:
+    """template_classes.csv.gz: predicted reaction classes of the templates USPTO-50k leaves unlabelled (needs
+    templates.csv.gz and train_reactions.csv.gz in ``out``); prints the held-out accuracy for PROVENANCE.md."""
+    from tools.synthesis.reaction_classes import evaluate, predict_template_classes
+
+    labelled = valid[valid.reaction_class.notna()]
+    print(evaluate(labelled))
+    templates = pd.read_csv(out / "templates.csv.gz", keep_default_na=False)
+    reactions = pd.read_csv(out / "train_reactions.csv.gz", keep_default_na=False)
+    predict_template_classes(labelled, templates, reactions).to_csv(
+        out / "template_classes.csv.gz", index=False, compression={"method": "gzip", "mtime": 0}
+    )
 
 
 if __name__ == "__main__":

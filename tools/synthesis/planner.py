@@ -20,7 +20,7 @@ from tools.synthesis.routes import SearchResult
 from tools.synthesis.safety import SafetyCheck, screen
 from tools.synthesis.search import SearchLimits, SearchProgress, search
 from tools.synthesis.single_step import ExpansionModel, SimilarityModel, Suggestion
-from tools.synthesis.stock import Stock
+from tools.synthesis.stock import Stock, StockHit
 
 
 @dataclass
@@ -116,16 +116,36 @@ class Planner:
         algorithm: str = "best-first",
         progress: Callable[[SearchProgress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        stop_at_stock: bool = False,
     ) -> SearchResult:
-        """Routes from ``smiles`` to stock; a target already in stock comes back solved with no steps and a note."""
+        """Routes from ``smiles`` to stock. A target that is in stock itself still gets routes from other building
+        blocks (it is never its own starting material), with a note that it can be bought and from which stock;
+        with ``stop_at_stock`` such a target comes back solved with no steps instead."""
         limits = limits or SearchLimits()
         limits.validate()
         target = self._screened(smiles)
         hit = self.stock.lookup(target)
-        if hit is not None:
+        if hit is not None and stop_at_stock:
             return SearchResult(
                 target=target, routes=[], solved=True, iterations=0, expansions=0, elapsed_s=0.0, first_route_s=0.0,
-                stop_reason="target in stock", message=f"{target} is already in stock ({hit.source}): nothing to plan.",
-                target_in_stock=True, algorithm=algorithm, model=self.model.name,
+                stop_reason="target in stock", message=f"{target} is already in stock {_where(hit)}: nothing to plan.",
+                target_in_stock=True, target_stock_source=hit.source, target_stock_name=hit.name, stopped_at_stock=True,
+                algorithm=algorithm, model=self.model.name,
             )  # fmt: skip
-        return search(target, self.model, self.stock, limits, algorithm, progress, should_stop)
+        result = search(target, self.model, self.stock, limits, algorithm, progress, should_stop)
+        if hit is not None:
+            result.target_in_stock = True
+            result.target_stock_source, result.target_stock_name = hit.source, hit.name
+            found = (
+                "the routes below make it from other building blocks"
+                if result.solved
+                else "no route from other building blocks was found"
+            )
+            note = f"{target} is already in stock {_where(hit)}, so it can be bought; {found} (the target itself "
+            result.message = f"{note}excluded as a starting material). {result.message}".strip()
+        return result
+
+
+def _where(hit: StockHit) -> str:
+    """'(uspto50k)' or '(inventory) as “our epoxide ester”'."""
+    return f"({hit.source}) as “{hit.name}”" if hit.name else f"({hit.source})"

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from rdkit import Chem
 
 from tools.synthesis.errors import InvalidLimits
-from tools.synthesis.routes import Route, SearchResult
+from tools.synthesis.molecules import inchikey
+from tools.synthesis.routes import MIN_SCORE, STEP_PENALTY, Route, SearchResult
 from tools.synthesis.single_step import ExpansionModel, Suggestion
 from tools.synthesis.stock import Stock
 
@@ -61,9 +62,7 @@ class SearchProgress:
     time_limit_s: float
 
 
-STEP_PENALTY = 0.1
 OPEN_MOLECULE_COST = 3.0
-MIN_SCORE = 1e-3
 
 
 def _step_cost(score: float) -> float:
@@ -101,6 +100,10 @@ def search(
     limit for a 41-unit tert-butyl acrylate oligomer, 0.7 s past 5 s for a 61-unit one), not one whole expansion
     (13 s and 34 s for those two). ``algorithm`` is "best-first" or "breadth-first" (fewest steps first: the
     baseline).
+
+    The target is never a starting material of its own routes, even when it is in ``stock`` (a chemist asking how
+    to make a purchasable compound wants it made from other building blocks); the caller decides whether to search
+    at all for a target in stock (Planner.search's ``stop_at_stock``).
     """
     limits = limits or SearchLimits()
     limits.validate()
@@ -118,6 +121,7 @@ def search(
     stop_reason = "no more states"
     cut_short: str | None = None  # the molecule whose expansion the deadline interrupted
     size = {target: _heavy_atoms(target)}
+    target_key = inchikey(target) or target
 
     def priority(state: _State) -> float:
         if algorithm == "breadth-first":
@@ -151,6 +155,8 @@ def search(
         for suggestion in cache[molecule]:
             if suggestion.score < limits.min_step_score or made_here & set(suggestion.reactants):
                 continue  # a step that needs its own product (or an ancestor) goes round in circles
+            if any(inchikey(r) == target_key for r in suggestion.reactants):
+                continue  # the target written another way (tautomer, charge form): never its own starting material
             new_open = list(rest)
             feasible = True
             for reactant in suggestion.reactants:

@@ -32,7 +32,13 @@ from tools.synthesis.molecules import canonical_or_raise, fingerprint
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One way to make ``product`` in one step: the precursor set, its score in [0, 1] and where it came from."""
+    """One way to make ``product`` in one step: the precursor set, its score in [0, 1] and where it came from.
+
+    ``template_count`` is the template's generality (training reactions it was extracted from; 0 when unknown),
+    ``precedents`` are training reactions of the template (the nearest products for the similarity model) and
+    ``patents`` the template's recorded reactions with patent numbers. ``reaction_class_source`` says whether the
+    class is the one USPTO-50k records ("recorded") or predicted for an unlabelled template ("predicted", with
+    ``class_confidence``)."""
 
     product: str
     reactants: tuple[str, ...]
@@ -41,10 +47,23 @@ class Suggestion:
     template: str
     reaction_class: int | None
     precedents: tuple[Precedent, ...] = field(default=())
+    template_count: int = 0
+    patents: tuple[Precedent, ...] = field(default=())
+    reaction_class_source: str | None = None
+    class_confidence: float | None = None
 
     @property
     def reactants_smiles(self) -> str:
         return ".".join(self.reactants)
+
+    @property
+    def reaction_class_name(self) -> str | None:
+        return REACTION_CLASSES.get(self.reaction_class) if self.reaction_class else None
+
+    @property
+    def rare_template(self) -> bool:
+        """The template was seen in a single training reaction."""
+        return self.template_count == 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,9 +72,14 @@ class Suggestion:
             "score": round(self.score, 4),
             "template_id": self.template_id,
             "template": self.template,
+            "template_count": self.template_count,
+            "rare_template": self.rare_template,
             "reaction_class": self.reaction_class,
-            "reaction_class_name": REACTION_CLASSES.get(self.reaction_class) if self.reaction_class else None,
+            "reaction_class_name": self.reaction_class_name,
+            "reaction_class_source": self.reaction_class_source,
+            "class_confidence": self.class_confidence,
             "precedents": [p.to_dict() for p in self.precedents],
+            "patents": [p.to_dict() for p in self.patents],
         }
 
 
@@ -89,14 +113,19 @@ def _suggestion(
 ) -> Suggestion:
     t = library.template(template_id)
     rows = list(precedent_rows) or list(library.precedent_rows(template_id)[:3])
+    reaction_class, source = t.best_class
     return Suggestion(
         product=product,
         reactants=tuple(reactants.split(".")),
         score=float(score),
         template_id=template_id,
         template=t.smarts,
-        reaction_class=t.reaction_class,
+        reaction_class=reaction_class,
+        reaction_class_source=source,
+        class_confidence=t.class_confidence if source == "predicted" else None,
         precedents=tuple(library.precedent(int(r)) for r in rows[:3]),
+        template_count=t.count,
+        patents=tuple(library.patent_precedents(template_id)),
     )
 
 

@@ -47,9 +47,15 @@ def test_a_solved_route_ends_in_stock_with_each_leaf_source(solved: service.Sear
 
 
 def test_a_name_is_resolved_and_a_target_in_stock_says_so() -> None:
-    result = service.search("paracetamol", time_limit_s=5)
+    result = service.search("paracetamol", time_limit_s=5, stop_at_stock=True)
     assert result.target_in_stock and result.extra["read_as"].startswith("synonym table")
     assert result.message == "CC(=O)Nc1ccc(O)cc1 is already in stock (uspto50k): nothing to plan."
+
+
+def test_a_drug_name_from_the_name_table_is_planned() -> None:
+    result = service.search("imatinib", time_limit_s=5, max_routes=1)
+    assert result.target == "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
+    assert "DrugCentral" in result.extra["read_as"] and result.routes
 
 
 def test_sarin_is_refused_with_the_list_entry_and_its_source() -> None:

@@ -114,9 +114,18 @@ def test_progress_is_reported(tiny: Planner) -> None:
     assert seen and seen[-1].iterations >= 1
 
 
-def test_target_already_in_stock_says_so(tiny: Planner) -> None:
-    result = tiny.search("Nc1ccc(O)cc1")
-    assert result.target_in_stock and "already in stock" in result.message
+def test_target_already_in_stock_says_so_when_asked_to_stop_there(tiny: Planner) -> None:
+    result = tiny.search("Nc1ccc(O)cc1", stop_at_stock=True)
+    assert result.target_in_stock and not result.routes and "already in stock" in result.message
+
+
+def test_target_in_stock_is_made_from_the_rest_of_the_stock(tiny: Planner) -> None:
+    result = tiny.search("CC(=O)Nc1ccc(O)cc1", SearchLimits(time_limit_s=20, max_routes=2))
+    assert not result.target_in_stock and result.solved  # paracetamol is not on the tiny shelf: a plain search
+    in_stock = Planner(tiny.library, tiny.model, Stock.from_smiles([*TINY_STOCK, "CC(=O)Nc1ccc(O)cc1"]))
+    result = in_stock.search("CC(=O)Nc1ccc(O)cc1", SearchLimits(time_limit_s=20, max_routes=2))
+    assert result.target_in_stock and result.target_stock_source == "custom"
+    assert {"CC(=O)OC(C)=O", "Nc1ccc(O)cc1"} in [set(r.leaves) for r in result.routes]
 
 
 def test_absurd_limits_are_refused(tiny: Planner) -> None:
