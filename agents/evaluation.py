@@ -1,10 +1,12 @@
 """Evaluation harness: run question cases whose truth is computable through the agent graph and score them.
 
-A case is {id, category, question, expect_tools, truth}. Truth is computed at run time by the same libraries
-the tools use, never typed in: `descriptor` (RDKit values of a SMILES), `formula`, `prediction` (the shipped
-property model's value), `citation` (a library record that must be cited), `refusal` (the safety guard must
-refuse) and `route` (a solved route must be returned). Numbers are matched in the answer text within a
-tolerance.
+A case is {id, category, question | turns, expect_tools, truth}. `turns` is a conversation (2-3 messages in
+one session); the truth applies to the last turn's answer. Truth is computed at run time by the same libraries
+the tools use, never typed in: `descriptor` (RDKit values of one or more SMILES), `formula`, `prediction` (the
+shipped property model's value, in °C when the case says `unit: degC`), `citation` (a library record that
+must be cited), `refusal` (the safety guard must refuse), `route` (a solved route must be returned),
+`similar` (at least three distinct neighbours of the molecule, not the molecule itself) and `graceful` (a clear
+reply to bad input, no traceback). Numbers are matched in the answer text within a tolerance.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 import yaml
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-SUITE = Path(__file__).parent / "eval" / "suite.yaml"
+SUITE_DIR = Path(__file__).parent / "eval"
+SUITE = SUITE_DIR / "suite.yaml"
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -63,14 +66,30 @@ class Report:
         return {"summary": self.summary(), "cases": [asdict(c) for c in self.cases]}
 
 
-def load_suite(path: Path = SUITE) -> list[dict[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cases = data["cases"] if isinstance(data, dict) else data
-    for case in cases:
-        missing = {"id", "category", "question", "truth"} - set(case)
-        if missing:
-            raise ValueError(f"Case {case.get('id', '?')} in {path} lacks {', '.join(sorted(missing))}.")
+def load_suite(path: Path | None = None) -> list[dict[str, Any]]:
+    """One suite file, or (by default) every shipped suite file in agents/eval/."""
+    paths = [path] if path is not None else sorted(SUITE_DIR.glob("*.yaml"))
+    cases: list[dict[str, Any]] = []
+    for one in paths:
+        data = yaml.safe_load(one.read_text(encoding="utf-8"))
+        found = data["cases"] if isinstance(data, dict) else data
+        for case in found:
+            missing = {"id", "category", "truth"} - set(case)
+            if "question" not in case and "turns" not in case:
+                missing.add("question")
+            if missing:
+                raise ValueError(f"Case {case.get('id', '?')} in {one} lacks {', '.join(sorted(missing))}.")
+        cases.extend(found)
     return cases
+
+
+def turns_of(case: dict[str, Any]) -> list[str]:
+    return [str(t) for t in case["turns"]] if "turns" in case else [str(case["question"])]
+
+
+def _smiles_list(truth: dict[str, Any]) -> list[str]:
+    smiles = truth["smiles"]
+    return [smiles] if isinstance(smiles, str) else list(smiles)
 
 
 def _numbers(text: str) -> list[float]:
@@ -84,16 +103,26 @@ def _has_number(text: str, value: float, tolerance: float) -> bool:
 def expected_values(truth: dict[str, Any]) -> list[tuple[str, float, float]]:
     """(label, value, tolerance) for numeric truths, computed now."""
     kind = truth["kind"]
+    tolerance = float(truth.get("tolerance", 0.011))
     if kind == "descriptor":
         import tools.chem as chem
 
-        record = chem.analyse(truth["smiles"]).to_record()
-        return [(d, float(record[d]), float(truth.get("tolerance", 0.011))) for d in truth["descriptors"]]
+        out = []
+        molecules = _smiles_list(truth)
+        for smiles in molecules:
+            record = chem.analyse(smiles).to_record()
+            name = "{}" if len(molecules) == 1 else f"{{}} of {smiles}"
+            out += [(name.format(d), float(record[d]), tolerance) for d in truth["descriptors"]]
+        return out
     if kind == "prediction":
         from tools.properties.predict import predict
 
         [p] = predict([truth["smiles"]], [truth["property"]])
-        return [(truth["property"], float(p.value), float(truth.get("tolerance", 0.011)))]  # type: ignore[arg-type]
+        value = float(p.value)  # type: ignore[arg-type]
+        if truth.get("unit") == "degC":
+            value -= 273.15
+            tolerance = max(tolerance, 0.051)  # °C are written with one decimal
+        return [(truth["property"], value, tolerance)]
     return []
 
 
@@ -107,8 +136,14 @@ def grade(truth: dict[str, Any], answer: str, tool_results: list[dict[str, Any]]
     if kind == "formula":
         import tools.chem as chem
 
-        formula = chem.analyse(truth["smiles"]).to_record()["formula"]
-        return formula in answer, f"expected {formula}"
+        formulas = [chem.analyse(s).to_record()["formula"] for s in _smiles_list(truth)]
+        missing = [f for f in formulas if f not in answer]
+        return not missing, f"expected {', '.join(formulas)}"
+    if kind == "similar":
+        return _grade_similar(truth["smiles"], tool_results)
+    if kind == "graceful":
+        ok = bool(answer.strip()) and "Traceback" not in answer and "can't help" not in answer
+        return ok, "clear reply" if ok else "empty, traceback or refusal"
     if kind == "citation":
         cited = {c.get("document_id") for r in tool_results for c in r.get("citations", [])}
         return truth["document_id"] in cited, f"cited {sorted(x for x in cited if x)}"
@@ -124,14 +159,41 @@ def grade(truth: dict[str, Any], answer: str, tool_results: list[dict[str, Any]]
     raise ValueError(f"Unknown truth kind '{kind}'.")
 
 
+def _grade_similar(smiles: str, tool_results: list[dict[str, Any]]) -> tuple[bool, str]:
+    """At least three neighbours, none the query itself or its stereoisomer, no neighbour twice."""
+    import tools.chem as chem
+
+    def skeleton(s: str) -> str:
+        return str(chem.analyse(s).to_record()["inchikey"]).split("-")[0]
+
+    query = skeleton(smiles)
+    for result in tool_results:
+        hits = result.get("hits") or []
+        if not hits or skeleton(str(result.get("smiles") or "")) != query:
+            continue
+        keys = [skeleton(str(h["smiles"])) for h in hits]
+        distinct = {k for k in keys if k != query}
+        if len(distinct) >= 3 and len(distinct) == len(keys):
+            return True, f"{len(distinct)} distinct neighbours"
+        return False, f"{len(distinct)} distinct neighbours of {len(keys)} hits"
+    return False, "no similarity search for this molecule"
+
+
 def run_case(graph: Any, case: dict[str, Any]) -> CaseResult:
     import json
 
-    config = {"configurable": {"thread_id": f"eval-{uuid.uuid4().hex}"}}
+    turns = turns_of(case)
     started = time.perf_counter()
-    state = graph.invoke({"messages": [HumanMessage(case["question"])]}, config)
+    history: list[Any] = []
+    before = 0
+    for turn in turns:
+        # The conversation so far goes in with each turn (a fresh thread each time, so a graph with or without a
+        # checkpointer sees the same history).
+        config = {"configurable": {"thread_id": f"eval-{uuid.uuid4().hex}"}}
+        before = len(history)
+        history = list(graph.invoke({"messages": [*history, HumanMessage(turn)]}, config)["messages"])
     latency = time.perf_counter() - started
-    messages = state["messages"]
+    messages = history[before:]  # the last turn only
     answer = str(messages[-1].content) if isinstance(messages[-1], AIMessage) else ""
     called = [c["name"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
     results = []
@@ -146,7 +208,7 @@ def run_case(graph: Any, case: dict[str, Any]) -> CaseResult:
     return CaseResult(
         id=case["id"],
         category=case["category"],
-        question=case["question"],
+        question=" / ".join(turns),
         correct=correct,
         tool_choice_correct=called[: len(expected_tools)] == expected_tools,
         tools_called=called,

@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode
 
 from agents import answers, safety
-from agents.models import ModelChain
+from agents.models import ModelChain, outside_provider
 from agents.router import route
 from agents.state import AgentState
 
@@ -57,6 +57,34 @@ def _turn_results(messages: Sequence[BaseMessage]) -> list[tuple[str, dict[str, 
             except json.JSONDecodeError:
                 out.append((m.name or "", {"error": str(m.content)}))
     return out
+
+
+def session_molecules(messages: Sequence[BaseMessage], limit: int = 12) -> str:
+    """The molecules of this conversation so far, for the model's context: "aspirin = CC(=O)Oc1ccccc1C(=O)O"
+    from the tools' results (the last ``limit``, most recent last), so "it", "them" and "the second one"
+    have something to point at."""
+    seen: dict[str, str] = {}
+    for m in messages:
+        if not isinstance(m, ToolMessage):
+            continue
+        try:
+            r = json.loads(str(m.content))
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(r, dict):
+            continue
+        smiles = r.get("canonical_smiles") or r.get("smiles") or r.get("target_smiles") or r.get("seed_smiles")
+        label = r.get("input") or r.get("query") or r.get("target") or r.get("seed") or ""
+        if isinstance(smiles, str) and smiles:
+            seen.pop(smiles, None)
+            seen[smiles] = str(label)
+        for i, hit in enumerate((r.get("hits") or [])[:10], 1):
+            if isinstance(hit, dict) and hit.get("smiles"):
+                seen.setdefault(hit["smiles"], f"hit {i} of the similarity search {hit.get('name') or ''}".strip())
+    if not seen:
+        return ""
+    rows = [f"- {label} = {smiles}" if label and label != smiles else f"- {smiles}" for smiles, label in seen.items()]
+    return "Molecules in this conversation so far (most recent last):\n" + "\n".join(rows[-limit:])
 
 
 def build_graph(
@@ -105,13 +133,16 @@ def build_graph(
                 "steps": steps,
                 "model_used": "step limit",
             }
+        known = session_molecules(messages)
         prompt = [
-            SystemMessage(content=SYSTEM_PROMPT),
+            SystemMessage(content=f"{SYSTEM_PROMPT}\n\n{known}" if known else SYSTEM_PROMPT),
             *[m for m in messages if not isinstance(m, SystemMessage)],
         ]
         reply, model_name, notes = models.invoke(state.get("role", "general"), prompt, tool_list, config)
         if not reply.tool_calls:
-            head = f"*{''.join(notes)}Answered by {model_name}.*\n\n" if notes else ""
+            outside = outside_provider(reply)  # the chemist must know the question left the lab
+            via = f" through the outside provider {outside}" if outside else ""
+            head = f"*{''.join(notes)}Answered by {model_name}{via}.*\n\n" if notes or outside else ""
             cut = reply.response_metadata.get("finish_reason") == "length"
             tail = f"\n\n*{CUT_OFF_NOTE}*" if cut else ""
             if head or tail:

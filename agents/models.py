@@ -1,7 +1,10 @@
 """Chat models by role (chemistry / materials / general) on OpenAI-compatible servers, with fallback.
 
 If the model for a role cannot be reached, the next role's model answers, and finally the offline model:
-a turn never fails just because a server is down, and the answer says who answered.
+a turn never fails just because a server is down, and the answer says who answered. Every request carries
+the research session id (X-Chemassist-Session), so the gateway's sticky routing keeps a conversation on the
+replica that holds its prefix cache; an answer the gateway got from an outside provider comes back marked
+(X-Chemassist-External), and `outside_provider` reads that mark.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ UNREACHABLE = (
     openai.BadRequestError,
     httpx.HTTPError,
 )
+SESSION_HEADER = "X-Chemassist-Session"
+EXTERNAL_HEADER = "x-chemassist-external"  # as httpx gives response headers: lower case
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class ModelEndpoint:
             max_retries=0,  # fall back to the next model instead of waiting
             streaming=True,
             temperature=0,
+            include_response_headers=True,  # the gateway says in a header which outside provider answered
         )
 
 
@@ -98,9 +104,11 @@ class ModelChain:
     ) -> tuple[AIMessage, str, list[str]]:
         """(reply, model name, notes about models that failed) for the first model that answers."""
         notes: list[str] = []
+        session = ((config or {}).get("configurable") or {}).get("thread_id")
+        headers = {"extra_headers": {SESSION_HEADER: str(session)}} if session is not None else {}
         for endpoint in self.order(role):
             try:
-                reply = self._model(endpoint, tools).invoke(messages, config=config)
+                reply = self._model(endpoint, tools).invoke(messages, config=config, **headers)
                 return reply, f"{endpoint.model} ({endpoint.role})", notes  # type: ignore[return-value]
             except UNREACHABLE as exc:
                 notes.append(
@@ -109,3 +117,9 @@ class ModelChain:
                 )
         reply = self._model(None, tools).invoke(messages, config=config)
         return reply, OFFLINE_MODEL_NAME, notes  # type: ignore[return-value]
+
+
+def outside_provider(reply: BaseMessage) -> str | None:
+    """The outside provider that wrote REPLY, as the gateway marked it; None for the lab's own servers."""
+    headers = reply.response_metadata.get("headers") or {}
+    return headers.get(EXTERNAL_HEADER) if isinstance(headers, dict) else None

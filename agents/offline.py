@@ -19,8 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from agents import answers
-from agents.mentions import molecules_in
-from agents.router import route
+from agents.reader import Context, Reading, context_from, read
 
 OFFLINE_MODEL_NAME = "offline (no language model connected)"
 MAX_MOLECULES = 5
@@ -34,39 +33,6 @@ HELP = (
     "- *How do I make paracetamol?*\n"
     "- *What does the library say about furfural extraction?*"
 )
-
-_WINDOW = re.compile(
-    r"\b(tg|glass transition(?: temperature)?|logs|solubility|logd|lipophilicity|hydration(?: free energy)?)\s*"
-    r"(?:of\s*)?(>=|<=|>|<|above|below|over|under|greater than|less than|at least|at most)\s*"
-    r"(-?\d+(?:\.\d+)?)\s*(°\s*c|° c|degc|c\b|k\b)?",
-    re.I,
-)
-_PROPERTY_WORDS = {
-    "tg": ("tg", "glass transition"),
-    "esol": ("solubility", "logs"),
-    "lipophilicity": ("lipophilicity", "logd"),
-    "freesolv": ("hydration",),
-}
-
-
-def property_windows(text: str) -> dict[str, list[float | None]]:
-    """'Tg > 250 °C and logS > -4' -> {'tg': [523.15, None], 'esol': [-4.0, None]} (Tg in kelvin)."""
-    windows: dict[str, list[float | None]] = {}
-    for name, op, number, unit in _WINDOW.findall(text):
-        key = next(k for k, words in _PROPERTY_WORDS.items() if any(w in name.lower() for w in words))
-        value = float(number)
-        if key == "tg" and (not unit or not unit.strip().lower().startswith("k")):
-            value = round(value + 273.15, 2)  # chemists say °C; the model works in K
-        low = op.lower() in (">", ">=", "above", "over", "greater than", "at least")
-        window = windows.setdefault(key, [None, None])
-        window[0 if low else 1] = value
-    return windows
-
-
-def requested_properties(text: str) -> list[str] | None:
-    lowered = text.lower()
-    chosen = [k for k, words in _PROPERTY_WORDS.items() if any(w in lowered for w in words)]
-    return chosen or None
 
 
 def _call(name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -92,32 +58,89 @@ def synthesis_target(text: str, molecules: Sequence[str]) -> str | None:
     return None
 
 
-def plan_tool_calls(text: str, available: Sequence[str]) -> list[dict[str, Any]]:
+def plan_tool_calls(text: str, available: Sequence[str], context: Context | None = None) -> list[dict[str, Any]]:
     """The tool calls a careful chemist-assistant would make for this message."""
-    intent = route(text).intent
-    molecules = molecules_in(text)[:MAX_MOLECULES]
-    lowered = text.lower()
+    return calls_for(read(text, context), available)
+
+
+def calls_for(reading: Reading, available: Sequence[str]) -> list[dict[str, Any]]:
+    """The tool calls for a reading (see agents.reader)."""
+    text, intent = reading.text, reading.intent
+    seen: dict[str, str] = {}
+    for m in reading.molecules:
+        seen.setdefault(m.smiles, m.query if m.start >= 0 else m.smiles)
+    queries = list(seen.values())[:MAX_MOLECULES]
     calls: list[dict[str, Any]] = []
-    target = synthesis_target(text, molecules) if intent == "synthesis" else None
-    asks_for_route = target is not None and not _FACT_QUESTION.match(text) and not _SOLUTION.search(text)
-    if intent == "synthesis" and asks_for_route:
-        calls = [_call("plan_synthesis", {"target": target})]
-    elif intent == "synthesis" and molecules:
-        calls = [_call("molecule_info", {"query": m}) for m in molecules]
-    elif intent == "literature" or (intent == "general" and not molecules and len(text.split()) > 3):
+    if intent == "literature" or (not queries and intent != "help" and len(text.split()) > 3 and not reading.unknown):
         calls = [_call("search_literature", {"question": text})]
-    elif re.search(r"\bsimilar|analogs?\b|analogues?|neighbou?rs?", lowered) and molecules:
-        calls = [_call("find_similar", {"query": m}) for m in molecules]
-    elif intent in ("property", "materials") and molecules:
-        windows = property_windows(text)
-        if windows or re.search(r"\b(design|screen|variants?|enumerat\w*)\b", lowered):
-            calls = [_call("screen_candidates", {"seed": molecules[0], "windows": windows})]
+    elif not queries:
+        calls = []
+    elif intent == "plan":
+        target = synthesis_target(text, [m.text for m in reading.molecules]) if not reading.from_context else None
+        target = target or (queries[0] if reading.from_context else None)
+        if target and not _FACT_QUESTION.match(text) and not _SOLUTION.search(text):
+            calls = [_call("plan_synthesis", {"target": seen.get(_smiles_of(reading, target), target)})]
         else:
-            props = requested_properties(text)
-            calls = [_call("predict_properties", {"query": m, "properties": props}) for m in molecules]
-    elif molecules:
-        calls = [_call("molecule_info", {"query": m}) for m in molecules]
+            calls = [_call("molecule_info", {"query": q}) for q in queries]
+    elif intent == "similar":
+        calls = [_call("find_similar", {"query": q}) for q in queries[:2]]
+    elif intent == "screen":
+        calls = [_call("screen_candidates", {"seed": queries[0], "windows": reading.windows})]
+    else:
+        model = reading.model_properties
+        wants_facts = bool(reading.descriptor_properties) or not model
+        for q in queries:
+            if wants_facts:
+                calls.append(_call("molecule_info", {"query": q}))
+            if model:
+                calls.append(_call("predict_properties", {"query": q, "properties": model}))
     return [c for c in calls if c["name"] in available]
+
+
+def _smiles_of(reading: Reading, text: str) -> str:
+    return next((m.smiles for m in reading.molecules if m.text == text), "")
+
+
+def reply_without_tools(reading: Reading) -> str:
+    """What offline mode says when no tool applies: an unknown name with the closest known ones, a question
+    about nothing it can find, or the help text."""
+    if reading.unknown:
+        lines = []
+        for u in reading.unknown:
+            close = f" Closest known names: {', '.join(u.suggestions)}." if u.suggestions else ""
+            lines.append(
+                f"I do not know the name {u.text!r} (not in the offline name tables, and OPSIN could not "
+                f"read it as a systematic name).{close}"
+            )
+        lines.append("Check the spelling, or give the structure as a SMILES or InChI.")
+        return "\n\n".join(lines)
+    if reading.intent in ("molecule", "compare", "plan", "similar", "screen") and reading.text.strip():
+        return (
+            "I could not find a molecule in your message. Name it (aspirin, NBS, 4-(2-hydroxyethyl)phenol), or "
+            "give a SMILES, InChI or CAS number, and ask again.\n\n" + HELP
+        )
+    return HELP
+
+
+def _parsed(m: ToolMessage) -> tuple[str, dict[str, Any]]:
+    try:
+        return m.name or "", json.loads(str(m.content))
+    except json.JSONDecodeError:
+        return m.name or "", {"error": str(m.content)}
+
+
+def conversation_context(earlier: Sequence[BaseMessage]) -> Context:
+    """What the earlier turns leave for a follow-up: their messages re-read, and the molecules the last
+    answer listed (similar molecules, screened candidates, several molecules) for "the second one"."""
+    turns = [str(m.content) for m in earlier if isinstance(m, HumanMessage)][-6:]
+    last_human = max((i for i, m in enumerate(earlier) if isinstance(m, HumanMessage)), default=-1)
+    listed: list[str] = []
+    for m in earlier[last_human + 1 :]:
+        if isinstance(m, ToolMessage):
+            _, result = _parsed(m)
+            listed += [h["smiles"] for h in result.get("hits", []) if h.get("smiles")]
+            listed += [row["smiles"] for row in result.get("rows", []) if row.get("passes") and row.get("smiles")]
+    return context_from(turns, listed)
 
 
 class OfflineChatModel(BaseChatModel):
@@ -142,19 +165,14 @@ class OfflineChatModel(BaseChatModel):
         if human_at is None:
             return AIMessage(content=HELP)
         question = str(messages[human_at].content)
+        reading = read(question, conversation_context(messages[:human_at]))
         results = [m for m in messages[human_at + 1 :] if isinstance(m, ToolMessage)]
         if results:
-            parsed = []
-            for m in results:
-                try:
-                    parsed.append((m.name or "", json.loads(str(m.content))))
-                except json.JSONDecodeError:
-                    parsed.append((m.name or "", {"error": str(m.content)}))
-            return AIMessage(content=answers.compose(question, parsed))
-        calls = plan_tool_calls(question, self.tool_names)
+            return AIMessage(content=answers.compose(question, [_parsed(m) for m in results], reading))
+        calls = calls_for(reading, self.tool_names)
         if calls:
             return AIMessage(content="", tool_calls=calls)
-        return AIMessage(content=HELP)
+        return AIMessage(content=reply_without_tools(reading))
 
     def _generate(
         self,

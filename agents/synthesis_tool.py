@@ -14,7 +14,7 @@ from agents import safety
 from tools.chem.errors import ChemError
 
 if TYPE_CHECKING:
-    from agents.toolkit import ToolContext
+    from agents.tool_context import ToolContext
 
 _planner: Any = None
 _planner_lock = threading.Lock()
@@ -22,6 +22,10 @@ _planner_lock = threading.Lock()
 
 class SynthesisQuery(BaseModel):
     target: str = Field(description="Target molecule as SMILES or name.")
+    stop_at_stock: bool = Field(
+        default=False,
+        description="Stop when the target itself is in stock instead of planning routes from other building blocks.",
+    )
 
 
 def chem_safety_check(smiles: str) -> Any:
@@ -45,7 +49,9 @@ def planner(ctx: ToolContext) -> Any:
         return _planner
 
 
-def plan_synthesis(target: str, ctx: ToolContext) -> dict[str, Any]:
+def plan_synthesis(target: str, ctx: ToolContext, stop_at_stock: bool = False) -> dict[str, Any]:
+    """Routes to ``target`` (SMILES or any name tools.chem reads); a purchasable target still gets routes from other
+    building blocks, with the stock it can be bought from, unless ``stop_at_stock``."""
     from tools.synthesis.errors import SynthesisError, TargetRefused
     from tools.synthesis.search import SearchLimits
 
@@ -57,7 +63,8 @@ def plan_synthesis(target: str, ctx: ToolContext) -> dict[str, Any]:
     if verdict.flagged:
         return {"target": target, "refused": True, "reason": verdict.reason}
     try:
-        result = planner(ctx).search(smiles, SearchLimits(time_limit_s=ctx.synthesis_time_limit_s))
+        limits = SearchLimits(time_limit_s=ctx.synthesis_time_limit_s)
+        result = planner(ctx).search(smiles, limits, stop_at_stock=stop_at_stock)
     except TargetRefused as exc:
         return {"target": target, "refused": True, "reason": str(exc)}
     except SynthesisError as exc:
@@ -67,9 +74,10 @@ def plan_synthesis(target: str, ctx: ToolContext) -> dict[str, Any]:
 
 def plan_synthesis_tool(ctx: ToolContext) -> BaseTool:
     return StructuredTool.from_function(
-        lambda target: json.dumps(plan_synthesis(target, ctx), default=str),
+        lambda target, stop_at_stock=False: json.dumps(plan_synthesis(target, ctx, stop_at_stock), default=str),
         name="plan_synthesis",
         description="Plan retrosynthetic routes to a target down to purchasable building blocks (USPTO-50k "
-        "templates). Refuses controlled or highly hazardous targets.",
+        "templates); a target that can be bought still gets routes from other building blocks. Refuses "
+        "controlled or highly hazardous targets.",
         args_schema=SynthesisQuery,
     )

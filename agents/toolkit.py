@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
-from rdkit import Chem, DataStructs
 
 import tools.chem as chem
+from agents.synthesis_tool import plan_synthesis_tool
+from agents.tool_context import ToolContext
 from tools.chem.errors import ChemError
 
 MAX_SIMILAR = 20
@@ -57,51 +54,6 @@ class LiteratureQuery(BaseModel):
     question: str = Field(description="The question to answer from the lab's literature library.")
 
 
-@dataclass
-class ToolContext:
-    """What the tools need from the application (paths and services), passed in by app/."""
-
-    milvus_uri: str | None = None
-    stock_files: list[Path] = field(default_factory=list)
-    synthesis_time_limit_s: float = 20.0
-    synthesis_cache_dir: Path | None = None
-    literature_chat_model: Any = None  # a model for literature answers; None = extractive
-    # The app passes its own cached store: Milvus Lite lets one process hold a file, so all share one client.
-    store_provider: Callable[[], Any] | None = None
-    # Likewise the app's planner (templates + model loaded once per process, the lab's inventory in its stock).
-    planner_provider: Callable[[], Any] | None = None
-    _store: Any = field(default=None, init=False, repr=False)
-    _retriever: Any = field(default=None, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def literature_store(self) -> Any:
-        from tools.literature import LiteratureStore
-
-        if self.store_provider is not None:
-            return self.store_provider()
-        with self._lock:
-            if self._store is None:
-                if not self.milvus_uri:
-                    raise RuntimeError("No literature library is configured.")
-                self._store = LiteratureStore(self.milvus_uri)
-            return self._store
-
-    def retriever(self) -> Any:
-        from tools.literature import Retriever
-
-        store = self.literature_store()
-        with self._lock:
-            if self._retriever is None or self._retriever.store is not store:
-                self._retriever = Retriever(store)
-            return self._retriever
-
-    def close(self) -> None:
-        with self._lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-
-
 def _json(result: dict[str, Any]) -> str:
     return json.dumps(result, default=str)
 
@@ -126,45 +78,19 @@ def molecule_info(query: str) -> dict[str, Any]:
     return chem.analyse(query).to_record()  # structures are drawn by the UI, not sent to the model
 
 
-@lru_cache(maxsize=1)
-def _reference_set() -> tuple[list[dict[str, Any]], list[Any]]:
-    """The measured molecules shipped with the property models, with their fingerprints (built once)."""
-    from tools.properties import datasets
-
-    rows: list[dict[str, Any]] = []
-    fps: list[Any] = []
-    for name in ("esol", "freesolv", "lipophilicity"):
-        spec = datasets.resolve(name)
-        for record in datasets.load(name).itertuples():
-            mol = Chem.MolFromSmiles(record.smiles)
-            if mol is None:
-                continue
-            rows.append(
-                {
-                    "smiles": record.smiles,
-                    "name": record.name,
-                    "dataset": spec.label,
-                    "measured": f"{record.value} {spec.unit}",
-                    "citation": spec.citation,
-                }
-            )
-            fps.append(chem.fingerprint(mol))
-    return rows, fps
-
-
 def find_similar(query: str, k: int = 5) -> dict[str, Any]:
-    """Nearest molecules (Morgan Tanimoto) among the measured molecules the property models were trained on."""
+    """Nearest distinct molecules (Morgan Tanimoto) among named drugs and chemicals, the measured molecules
+    behind the property models and the building-block stock (agents.similar)."""
+    from agents.similar import similar
+
     mol = chem.parse(query)
-    rows, fps = _reference_set()
-    scores = DataStructs.BulkTanimotoSimilarity(chem.fingerprint(mol), fps)
-    best = sorted(range(len(scores)), key=lambda i: -scores[i])[: min(k, MAX_SIMILAR)]
-    hits = [{**rows[i], "similarity": round(scores[i], 3)} for i in best]
     return {
         "query": query,
         "smiles": chem.to_smiles(mol),
-        "hits": hits,
-        "provenance": "Tanimoto on Morgan fingerprints computed by RDKit; measured values quoted from the "
-        "cited data sets",
+        "hits": similar(mol, k),
+        "provenance": "Tanimoto on Morgan fingerprints (radius 2, 2048 bits) computed by RDKit over the name "
+        "table's drugs and chemicals, the ESOL/FreeSolv/Lipophilicity molecules and the USPTO-50k building "
+        "blocks; measured values quoted from the cited data sets",
     }
 
 
@@ -236,7 +162,5 @@ def build_tools(ctx: ToolContext | None = None) -> list[BaseTool]:
             args_schema=LiteratureQuery,
         )
     )
-    from agents.synthesis_tool import plan_synthesis_tool
-
     built.append(plan_synthesis_tool(ctx))
     return built

@@ -3,8 +3,9 @@
 One Deployment + Service per placed instance (GPU request = the plan's GPUs, node chosen by the plan's host,
 the launcher's own vLLM / llama-server command line, health probes and restart budget from the launcher's
 RestartPolicy), one per scripted ('command') model such as the CPU embedding server, the gateway as its own
-Deployment + Service reading a ConfigMap that holds the catalog and the gateway config derived from it, an
-optional PersistentVolumeClaim for the weights, and a kustomization.yaml listing them all.
+Deployment + Service reading a ConfigMap that holds the catalog and the gateway config derived from it (its
+routing, other lab hosts and outside providers too, their keys from a Secret), an optional
+PersistentVolumeClaim for the weights, and a kustomization.yaml listing them all.
 
 Written as plain dicts dumped to YAML: nothing maps our plan to Kubernetes objects, and vLLM's
 production-stack Helm chart runs vLLM only, behind its own router (see the README for the comparison).
@@ -21,15 +22,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from serve.catalog import Catalog, ModelEntry, format_validation_error
+from serve.catalog import Catalog, ModelEntry, RemoteBackend, format_validation_error
 from serve.errors import DoesNotFit, ServeError
-from serve.gateway.config import config_from_backends
+from serve.gateway.config import KEYS_ELSEWHERE, GatewayConfig
 from serve.launcher import LaunchSpec, build_specs, spec_for
 from serve.placement import Cluster, Placement, PlacementPlan
 
 POD_BIND = "0.0.0.0"  # a pod answers its Service on the pod IP, not only on loopback as a host's backend does
 CONFIG_DIR = "/etc/chemassist/config"  # beside, not above, the keys: a ConfigMap volume is read-only
 KEYS_DIR = "/etc/chemassist/keys"
+PROVIDER_KEYS_DIR = "/etc/chemassist/provider-keys"  # one file per catalog backend keyed by a file, named after it
 GATEWAY_NAME = "chemassist-gateway"
 CONFIG_MAP_NAME = "chemassist-serve-config"
 PART_OF = "chemassist"
@@ -68,6 +70,11 @@ class K8sOptions(BaseModel):
     gateway_port: int = Field(default=8000, ge=1, le=65535)
     gateway_replicas: int = Field(default=1, ge=1, le=32)
     gateway_keys_secret: str | None = Field(default="chemassist-gateway-keys", pattern=_DNS_LABEL.pattern)
+    provider_keys_secret: str = Field(
+        default="chemassist-provider-keys",
+        pattern=_DNS_LABEL.pattern,
+        description="Secret holding the keys of the catalog's backends (outside providers), one entry per backend.",
+    )
 
 
 def options(**values: Any) -> K8sOptions:
@@ -250,20 +257,43 @@ def model_manifests(
     return [deployment, _service(name, labels, spec.port, annotations)]
 
 
+def keyed_backends(catalog: Catalog) -> list[RemoteBackend]:
+    """The catalog's backends that need a key (a file or a variable): the Secret holds one entry for each."""
+    return [b for m in catalog.models for b in m.backends if b.api_key_file is not None or b.api_key_env]
+
+
 def gateway_config_yaml(catalog: Catalog, services: list[tuple[str, str, list[str]]]) -> str:
-    """The gateway config for the cluster: each instance's Service, the catalog's external endpoints, its
-    roles as aliases. Checked by the gateway's own config model."""
-    external = [(m.name, m.endpoint, m.served_names) for m in catalog.models if m.endpoint]
+    """The gateway config for the cluster: each instance's Service, the catalog's endpoints and listed backends
+    (other lab hosts, outside providers), its roles as aliases and its routing. Checked by the gateway's own
+    config model; a backend's key file becomes the file the provider-keys Secret mounts in the gateway's pod,
+    and a key variable stays a variable (the Secret sets it)."""
+    backends: list[dict[str, Any]] = [{"name": n, "url": u, "models": m} for n, u, m in services]
+    backends += [{"name": m.name, "url": m.endpoint, "models": m.served_names} for m in catalog.models if m.endpoint]
+    for model in catalog.models:
+        for b in model.backends:
+            entry = b.model_dump(exclude={"serves", "price_preset"}, exclude_none=True)
+            if b.api_key_file is not None:
+                entry["api_key_file"] = f"{PROVIDER_KEYS_DIR}/{b.name}"
+            backends.append({**entry, "models": model.backend_serves(b)})
+    served = {name for b in backends for name in b["models"]}
+    data = {
+        "backends": backends,
+        "aliases": {a: t for a, t in catalog.role_map().items() if t in served},
+        "routing": catalog.routing(),
+    }
     try:
-        config = config_from_backends([*services, *external], catalog.role_map())
+        config = GatewayConfig.model_validate(data, context={KEYS_ELSEWHERE: True})
     except ValidationError as exc:
         raise ServeError(format_validation_error(exc, "the gateway config for the cluster")) from None
-    data = config.model_dump(mode="json", include={"backends", "aliases"}, exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False)
+    dump = config.model_dump(mode="json", include={"backends", "aliases", "routing"}, exclude_defaults=True)
+    return yaml.safe_dump(dump, sort_keys=False)
 
 
-def gateway_manifests(catalog_text: str, gateway_yaml: str, opts: K8sOptions) -> list[dict[str, Any]]:
-    """ConfigMap (catalog + gateway config), and the gateway's Deployment + Service."""
+def gateway_manifests(
+    catalog_text: str, gateway_yaml: str, opts: K8sOptions, keyed: list[RemoteBackend] | None = None
+) -> list[dict[str, Any]]:
+    """ConfigMap (catalog + gateway config), and the gateway's Deployment + Service; the KEYED backends' keys
+    come from the provider-keys Secret, as files or as environment variables, never from the ConfigMap."""
     labels = _labels(GATEWAY_NAME, "gateway")
     config_map = {
         "apiVersion": "v1",
@@ -279,12 +309,24 @@ def gateway_manifests(catalog_text: str, gateway_yaml: str, opts: K8sOptions) ->
         command += ["--api-key-file", f"{KEYS_DIR}/keys"]
         mounts.append({"name": "keys", "mountPath": KEYS_DIR, "readOnly": True})
         volumes.append({"name": "keys", "secret": {"secretName": opts.gateway_keys_secret, "defaultMode": 0o400}})
-    http = {"timeoutSeconds": 5}
-    container = {
+    keyed = keyed or []
+    files = [{"key": b.name, "path": b.name} for b in keyed if b.api_key_file is not None]
+    if files:
+        mounts.append({"name": "provider-keys", "mountPath": PROVIDER_KEYS_DIR, "readOnly": True})
+        secret = {"secretName": opts.provider_keys_secret, "items": files, "defaultMode": 0o400}
+        volumes.append({"name": "provider-keys", "secret": secret})
+    env = [
+        {"name": b.api_key_env, "valueFrom": {"secretKeyRef": {"name": opts.provider_keys_secret, "key": b.name}}}
+        for b in keyed
+        if b.api_key_env
+    ]
+    http: dict[str, Any] = {"timeoutSeconds": 5}
+    container: dict[str, Any] = {
         "name": "gateway",
         "image": opts.app_image,
         "command": command,
         "ports": [{"name": "http", "containerPort": opts.gateway_port, "protocol": "TCP"}],
+        **({"env": env} if env else {}),
         "resources": {"requests": {"cpu": "500m", "memory": "256Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}},
         # /health answers 503 until a backend is up: it gates traffic, but must not restart the gateway.
         "readinessProbe": {**http, "httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 5},
@@ -338,7 +380,7 @@ def build_manifests(
         services.append((spec.name, f"http://{name}:{spec.port}", spec.served_names))
     if not services and not any(m.endpoint for m in catalog.models):
         raise ServeError("the plan has no backend to run in the cluster; add a model to the catalog")
-    gateway = gateway_manifests(catalog_text, gateway_config_yaml(catalog, services), opts)
+    gateway = gateway_manifests(catalog_text, gateway_config_yaml(catalog, services), opts, keyed_backends(catalog))
     files["chemassist-serve-config.yaml"] = gateway[:1]
     files[f"{GATEWAY_NAME}.yaml"] = gateway[1:]
     if opts.weights_pvc and opts.weights_pvc_size:
@@ -396,6 +438,18 @@ def _notes(catalog: Catalog, cluster: Cluster, plan: PlacementPlan, opts: K8sOpt
             notes.append(f"{model.name}: its command has no {{host}}; in a pod it must listen on {POD_BIND}.")
     if opts.weights_pvc and not opts.weights_pvc_size:
         notes.append(f"the claim {opts.weights_pvc} must exist in namespace {opts.namespace} before you apply.")
+    keyed = keyed_backends(catalog)
+    if keyed:
+        sources = [
+            f"--from-file={b.name}={b.api_key_file}"
+            if b.api_key_file is not None
+            else f'--from-literal={b.name}="${b.api_key_env}"'
+            for b in keyed
+        ]
+        notes.append(
+            f"create the outside providers' keys first: kubectl -n {opts.namespace} create secret generic "
+            f"{opts.provider_keys_secret} {' '.join(sources)}"
+        )
     if opts.gateway_keys_secret:
         notes.append(
             f"create the gateway's keys first: kubectl -n {opts.namespace} create secret generic "

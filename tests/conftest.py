@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from app.db import migrate
 from app.db.engine import engine_for
+from app.services import accounts
+from app.services.identity import Account
 from app.settings import reset_settings_cache
 
 POSTGRES_URL = os.environ.get("CHEMASSIST_TEST_POSTGRES_URL", "")
@@ -74,3 +76,9 @@ def sqlite_db(data_dir: Path) -> str:
     url = f"sqlite:///{data_dir / 'chemassist.db'}"
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture
+def bob(sqlite_db: str) -> Account:
+    """A chemist signed up on a fresh SQLite database (the pages' tests act as him)."""
+    return accounts.create_user("bob", "correct horse battery")

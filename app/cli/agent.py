@@ -58,16 +58,16 @@ def chat_command(
 @eval_cli.command("agent")
 @friendly_errors
 def eval_agent(
-    suite: Path | None = typer.Option(None, "--suite", help="YAML suite (default: the shipped suite)."),
+    suite: Path | None = typer.Option(None, "--suite", help="YAML suite (default: every shipped suite file)."),
     offline: bool = typer.Option(False, "--offline", help="Use the offline model even if an LLM is configured."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Run only the first N cases."),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
 ) -> None:
     """Run a question suite; report accuracy, tool choice and latency per case."""
-    from agents.evaluation import SUITE, load_suite, run_suite
+    from agents.evaluation import load_suite, run_suite
 
     try:
-        cases = load_suite(suite or SUITE)
+        cases = load_suite(suite)
     except (OSError, ValueError, KeyError) as exc:
         raise ValidationFailed(f"Cannot read the suite: {exc}") from None
     settings = get_settings()

@@ -24,11 +24,20 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Literal, ParamSpec, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, select
 from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
-from app.db.models import ResearchSession, Role, SessionShare, User
+from app.db.models import (
+    ResearchSession,
+    Role,
+    SessionShare,
+    User,
+    Workshop,
+    WorkshopParticipant,
+    WorkshopProgress,
+    WorkshopSessionShare,
+)
 from app.errors import AccountDisabled, PermissionDenied
 from app.services.identity import Account, account_of
 
@@ -165,13 +174,48 @@ def session_access(db: Session, actor: Account, rs: ResearchSession) -> SessionA
         return "owner"
     if db.scalar(select(SessionShare.id).where(SessionShare.session_id == rs.id, SessionShare.user_id == actor.id)):
         return "shared"
-    from app.services import workshops  # imported here: workshops builds on sessions, which builds on this
-
-    if workshops.can_read_session(db, actor.id, rs.id):
+    if reads_session_through_workshop(db, actor.id, rs.id):
         return "shared"
     if actor.role == Role.admin:
         return "admin"
     return None
+
+
+def reads_session_through_workshop(db: Session, user_id: int, session_id: int) -> bool:
+    """Read-only access through a workshop: the instructor of a workshop where this is a participant's
+    exercise or practice session, or a member of a workshop group it was shared with."""
+    runs = select(Workshop.id).where(Workshop.instructor_id == user_id)
+    as_instructor = db.scalar(
+        select(WorkshopProgress.id)
+        .where(WorkshopProgress.session_id == session_id, WorkshopProgress.workshop_id.in_(runs))
+        .limit(1)
+    ) or db.scalar(
+        select(WorkshopParticipant.id)
+        .where(WorkshopParticipant.session_id == session_id, WorkshopParticipant.workshop_id.in_(runs))
+        .limit(1)
+    )
+    if as_instructor:
+        return True
+    return (
+        db.scalar(
+            select(WorkshopSessionShare.id)
+            .where(
+                WorkshopSessionShare.session_id == session_id,
+                WorkshopSessionShare.workshop_id.in_(group_workshop_ids(user_id)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def group_workshop_ids(user_id: int) -> CompoundSelect:
+    """The workshops whose group shares reach the user: those they joined and those they run."""
+    return (
+        select(WorkshopParticipant.workshop_id)
+        .where(WorkshopParticipant.user_id == user_id)
+        .union(select(Workshop.id).where(Workshop.instructor_id == user_id))
+    )
 
 
 def can_see_feedback(actor: Account, session_owner_id: int, feedback_user_id: int) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.db import migrate
 from app.db.models import Role
+from app.file_modes import private_files
 from app.services import access, accounts
 from app.settings import get_settings
 
@@ -16,15 +16,6 @@ from app.settings import get_settings
 class AdminCreated:
     username: str
     password: str | None  # None when the operator typed it in
-
-
-# The app's files hold the lab's chemistry and its accounts: only the app's own user may read them.
-PRIVATE_UMASK = 0o077
-
-
-def private_files() -> None:
-    """From now on this process (and the servers it starts) creates files 0600 and folders 0700."""
-    os.umask(PRIVATE_UMASK)
 
 
 def protect_data_dir(folder: Path | None = None) -> list[Path]:

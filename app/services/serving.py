@@ -29,7 +29,8 @@ from serve import launcher, systemd, telemetry
 from serve.catalog import Catalog, ModelEntry, format_validation_error, load_catalog, parse_catalog
 from serve.costs import batch_decode_tokens_per_s
 from serve.errors import NotRunning, ServeError
-from serve.gateway import ApiKey, GatewayConfig, config_from_backends
+from serve.gateway import ApiKey, GatewayConfig
+from serve.gateway.discovery import config_for_state_dir, running_backends
 from serve.hardware import BYTES_PER_PARAM, GB, GPU_TABLE, KV_DTYPE_BYTES, GpuModel, lookup_gpu
 from serve.launcher import BackendState, LaunchSpec
 from serve.placement import Cluster, PlacementPlan, load_cluster, parse_cluster, place
@@ -235,17 +236,14 @@ def logs(state_dir: Path, name: str, lines: int = 50) -> list[str]:
 
 
 def gateway_config(state_dir: Path, catalog_path: Path | None, api_keys: list[ApiKey]) -> GatewayConfig:
-    """Gateway routes for the healthy backends in STATE_DIR, with the catalog's roles as aliases."""
-    running = [s for s in launcher.list_states(state_dir) if s.status in ("healthy", "restarting", "unhealthy")]
-    backends = [(s.name, s.base_url, s.served_names) for s in running if s.served_names]
+    """The gateway `chemassist gateway` runs: the backends in STATE_DIR as they come and go, plus the catalog's
+    endpoints and listed backends (other hosts, outside providers), its roles as aliases and its routing."""
     with clear_errors():
         catalog = load_catalog(catalog_path) if catalog_path else None
-        for model in catalog.models if catalog else []:
-            if model.endpoint:
-                backends.append((model.name, model.endpoint, model.served_names))
-    if not backends:
-        raise ValidationFailed(f"no running backend in {state_dir}; start some with `chemassist serve up` first")
-    return config_from_backends(backends, aliases=catalog.role_map() if catalog else {}, api_keys=api_keys)
+        config = config_for_state_dir(state_dir, catalog, api_keys)
+        if not config.backends and not running_backends(state_dir):
+            raise ValidationFailed(f"no running backend in {state_dir}; start some with `chemassist serve up` first")
+    return config
 
 
 def is_running(state_dir: Path, name: str) -> bool:

@@ -161,14 +161,12 @@ def list_sessions(
 ) -> list[SessionInfo]:
     """Sessions the actor owns or that are shared with them (directly or with a workshop group they belong to),
     newest first; `query` matches titles and messages."""
-    from app.services import workshops  # imported here: workshops builds on this module
-
     with session_scope() as db:
         shared_to_me = or_(
             exists().where(SessionShare.session_id == ResearchSession.id, SessionShare.user_id == actor.id),
             exists().where(
                 WorkshopSessionShare.session_id == ResearchSession.id,
-                WorkshopSessionShare.workshop_id.in_(workshops.group_workshop_ids(actor.id)),
+                WorkshopSessionShare.workshop_id.in_(policy.group_workshop_ids(actor.id)),
             ),
         )
         mine = ResearchSession.owner_id == actor.id

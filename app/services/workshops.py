@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import CompoundSelect, delete, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -521,43 +521,6 @@ def group_sessions(actor: Account, workshop_id: int) -> list[GroupSession]:
             .order_by(WorkshopSessionShare.created_at.desc(), WorkshopSessionShare.id.desc())
         ).all()
         return [GroupSession(rs.id, rs.title, user.username, share.created_at) for share, rs, user in rows]
-
-
-def can_read_session(db: Session, user_id: int, session_id: int) -> bool:
-    """Read-only access through a workshop: the instructor of a workshop where this is a participant's
-    exercise or practice session, or a member of a workshop group it was shared with."""
-    runs = select(Workshop.id).where(Workshop.instructor_id == user_id)
-    as_instructor = db.scalar(
-        select(WorkshopProgress.id)
-        .where(WorkshopProgress.session_id == session_id, WorkshopProgress.workshop_id.in_(runs))
-        .limit(1)
-    ) or db.scalar(
-        select(WorkshopParticipant.id)
-        .where(WorkshopParticipant.session_id == session_id, WorkshopParticipant.workshop_id.in_(runs))
-        .limit(1)
-    )
-    if as_instructor:
-        return True
-    return (
-        db.scalar(
-            select(WorkshopSessionShare.id)
-            .where(
-                WorkshopSessionShare.session_id == session_id,
-                WorkshopSessionShare.workshop_id.in_(group_workshop_ids(user_id)),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def group_workshop_ids(user_id: int) -> CompoundSelect:
-    """The workshops whose group shares reach the user: those they joined and those they run."""
-    return (
-        select(WorkshopParticipant.workshop_id)
-        .where(WorkshopParticipant.user_id == user_id)
-        .union(select(Workshop.id).where(Workshop.instructor_id == user_id))
-    )
 
 
 @access.operator

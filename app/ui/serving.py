@@ -53,10 +53,11 @@ def routing_rows(catalog: Catalog) -> list[dict[str, object]]:
                 "model or role": name,
                 "policy": routing.policy.replace("_", "-"),
                 "sticky": "yes" if routing.sticky else "no",
-                "other backends": ", ".join(b.name for b in backends if not b.external) or "-",
+                # an em dash, as the catalog table writes "none": a lone "-" renders as a Markdown bullet
+                "other backends": ", ".join(b.name for b in backends if not b.external) or "—",
                 "outside providers": (", ".join(outside) + (" (allowed)" if routing.allow_external else " (off)"))
                 if outside
-                else "-",
+                else "—",
             }
         )
     return rows
@@ -72,7 +73,8 @@ def routing_table(catalog: Catalog) -> None:
     st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
     st.caption(
         "Outside providers are used only where the catalog says `allow_external: true`; their answers carry "
-        "the X-Chemassist-External header. The running gateway explains each choice at /routing."
+        "the X-Chemassist-External header, and the chat names the provider under such an answer. The running "
+        "gateway explains each choice at /routing."
     )
 
 

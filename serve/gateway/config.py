@@ -7,10 +7,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from serve.catalog import Routing
 from serve.errors import ServeError
+
+KEYS_ELSEWHERE = "keys_elsewhere"  # validation context: key files and variables exist where the gateway runs
 
 
 class BackendConfig(BaseModel):
@@ -28,7 +38,9 @@ class BackendConfig(BaseModel):
     cost_per_m_tokens: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
-    def _read_key(self) -> BackendConfig:
+    def _read_key(self, info: ValidationInfo) -> BackendConfig:
+        if (info.context or {}).get(KEYS_ELSEWHERE):  # written for a gateway elsewhere (a pod): not read here
+            return self
         if self.api_key is None and (self.api_key_file is not None or self.api_key_env is not None):
             self.api_key = SecretStr(read_backend_key(self.name, self.api_key_file, self.api_key_env))
         return self

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.db import migrate
 from app.services import library as service
 from app.settings import PROJECT_ROOT, reset_settings_cache
+from tests.helpers.network import free_port, wait_for_health
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,12 +34,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +60,7 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("CHEMASSIST_DATABASE_URL", raising=False)
     reset_settings_cache()
     migrate.upgrade()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CHEMASSIST_DATA_DIR": str(data_dir), "CHEMASSIST_PORT": str(port)}
     log = (tmp_path / "app.log").open("w")
     proc = subprocess.Popen(
@@ -80,17 +72,10 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"app exited: {(tmp_path / 'app.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("app did not become healthy in 60 s")
+        try:
+            wait_for_health(url, timeout_s=60, process=proc, path="/_stcore/health")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; app log:\n{(tmp_path / 'app.log').read_text()}") from None
         yield url
     finally:
         proc.terminate()

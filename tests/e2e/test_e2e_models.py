@@ -1,5 +1,5 @@
-"""In a real browser: an admin reads the model catalog, sizes a 4-bit 70B model on two RTX 3090s, and
-watches the Compute planner's break-even move when a cloud price changes."""
+"""In a real browser: an admin reads the model catalog, sizes a 4-bit 70B model on two RTX 3090s, watches the
+Compute planner's break-even move when a cloud price changes, and reads a catalog's routing policies."""
 
 import re
 import time
@@ -63,6 +63,19 @@ def test_admin_sizes_a_70b_model_and_plans_compute(live_app, page):
     expect(verdict).not_to_have_text(before)
     expect(verdict).to_be_visible()
     tall_screenshot(page, "compute_planner", height=2900)
+
+    # a catalog with routing policies: the Models page says which policy routes each model or role, and
+    # which outside provider a role may use
+    page.get_by_role("link", name="Models").click()
+    catalog_path = page.get_by_role("textbox", name="Catalog YAML")
+    catalog_path.fill("serve/examples/catalog-routing.yaml")
+    catalog_path.press("Enter")
+    routing = main.get_by_role("table").filter(has_text="outside providers")
+    expect(routing.get_by_role("cell", name="chemistry", exact=True)).to_be_visible()
+    expect(routing.get_by_role("cell", name="cloud-fallback (allowed)", exact=True)).to_be_visible()
+    expect(routing.get_by_role("cell", name="cloud-fallback (off)", exact=True)).to_be_visible()
+    expect(routing.get_by_role("cell", name="—", exact=True).first).to_be_visible()  # "none", not a bullet
+    tall_screenshot(page, "models_routing")
 
 
 def test_everyone_sees_a_running_servers_live_load(live_app, page):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers.network import free_port, wait_for_port
+
 SERVER = Path(__file__).resolve().parent / "fake_openai_server.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["SERVER", "fake_openai_server", "free_port"]
 
 
 @contextmanager
@@ -28,13 +23,7 @@ def fake_openai_server(*args: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # listening is enough: with --delay-ms even /health is slow
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port, timeout_s=20, process=proc)  # listening is enough: with --delay-ms even /health is slow
         yield url
     finally:
         proc.terminate()

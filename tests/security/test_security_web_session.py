@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from app.db.models import Role
 from app.services import accounts
-from app.settings import PROJECT_ROOT
+from tests.helpers.pages import open_page
 
 PASSWORD = "correct horse battery"
-
-
-def _account_page(account) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "account.py"), default_timeout=60)
-    at.session_state["account"] = account
-    return at.run()
 
 
 def test_a_deactivated_account_is_signed_out_at_its_next_click(sqlite_db):
     cached = accounts.create_user("mallory", PASSWORD)
     accounts.set_active("mallory", False)
-    at = _account_page(cached)
+    at = open_page("account", cached)
     assert not at.exception
     assert any("Please sign in" in w.value for w in at.warning)
     assert "no longer active" in at.session_state["signed_out_reason"]
@@ -30,7 +22,7 @@ def test_a_deactivated_account_is_signed_out_at_its_next_click(sqlite_db):
 def test_a_role_change_shows_on_the_next_page_run(sqlite_db):
     cached = accounts.create_user("bob", PASSWORD)
     accounts.set_role("bob", Role.admin)
-    at = _account_page(cached)
+    at = open_page("account", cached)
     assert not at.exception
     assert at.session_state["account"].role == Role.admin
     assert any("role **admin**" in m.value for m in at.markdown)

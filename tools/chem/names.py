@@ -7,7 +7,9 @@ Lookup order (first hit wins), case- and whitespace-insensitive unless said othe
    them; and 740 reagents, solvents and catalysts with their abbreviations, curated by chemassist. It also
    answers CAS numbers (check digit verified: 50-78-2) and abbreviations: as written (NBS, TEA, DEAD) and,
    when no other abbreviation folds to the same letters, in any case (thf, dcm);
-2. ``data/common_names.csv``: a short curated list of common/trivial names (checked against OPSIN);
+2. ``data/common_names.csv``: 908 curated common/trivial names (natural products, biomolecules, flavours,
+   dyes, pesticides, monomers and additives, textbook molecules), each checked against OPSIN's structure
+   for the systematic name in the same row;
 3. ``data/name_to_smiles.csv``: 1765 names from FreeSolv and ESOL;
 4. ``data/safety_list.csv`` names, so that a question about a listed agent is recognised and screened;
 5. a drug salt written with its counter-ion ("sildenafil citrate") gives the parent drug, and says so;

@@ -13,6 +13,7 @@ from tools.chem.descriptors import MolDescriptors, descriptors
 from tools.chem.filters import RuleResult, rule_filters
 from tools.chem.identifiers import Identifiers, identifiers
 from tools.chem.provenance import PROVENANCE
+from tools.chem.quantities import UNITS as QUANTITY_UNITS
 from tools.chem.safety import SafetyResult, screen
 from tools.chem.standardize import standardize
 
@@ -78,13 +79,11 @@ class MoleculeReport:
 
 
 UNITS: dict[str, str] = {
-    "mol_weight": "g/mol",
+    **QUANTITY_UNITS,
     "exact_mass": "Da (monoisotopic)",
     "logp": "log10 (Wildman-Crippen, unitless)",
-    "molar_refractivity": "cm^3/mol (Crippen)",
-    "tpsa": "Angstrom^2",
+    "molar_refractivity": "cm³/mol (Crippen)",
     "fsp3": "fraction 0-1",
-    "formal_charge": "e",
     "qed": "0-1 (higher = more drug-like)",
     "sa_score": "1 (easy) - 10 (hard)",
 }

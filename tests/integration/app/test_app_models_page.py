@@ -10,19 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from app.services import accounts, serving
-from app.settings import PROJECT_ROOT
-from tests.integration.serve.conftest import FAKE_SERVER, free_port
-
-PAGE = str(PROJECT_ROOT / "pages" / "models.py")
-
-
-def _page(account) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["account"] = account
-    return at.run()
+from tests.fakes.launch import SERVER as FAKE_SERVER
+from tests.helpers.network import free_port
+from tests.helpers.pages import open_page
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def scripted_catalog(tmp_path: Path) -> Path:
 
 
 def test_a_chemist_sees_catalog_and_status_but_cannot_start_or_stop(sqlite_db):
-    at = _page(accounts.create_user("carol", "correct horse battery"))
+    at = open_page("models", accounts.create_user("carol", "correct horse battery"))
     assert not at.exception  # (the sizing tab's default example does not fit, which it says in an st.error)
     assert any("Read-only: an administrator starts" in c.value for c in at.caption)
     assert not [b for b in at.button if b.label in ("Start", "Stop")]
@@ -53,7 +45,7 @@ def test_a_chemist_sees_catalog_and_status_but_cannot_start_or_stop(sqlite_db):
 
 
 def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catalog):
-    at = _page(accounts.create_user("root", "correct horse battery", role="admin"))
+    at = open_page("models", accounts.create_user("root", "correct horse battery", role="admin"))
     at.text_input(key="models_catalog_path").set_value(str(scripted_catalog)).run()
     assert at.selectbox(key="models_start_pick").options == ["fake-chat"]
     state_dir = serving.default_state_dir()

@@ -1,26 +1,10 @@
 """The Molecules page, run headless with Streamlit's AppTest: analyse, bad input, add to session, search, batch."""
 
-import pytest
 from rdkit import Chem
 from streamlit.testing.v1 import AppTest
 
-from app.services import accounts, molecules, sessions
-from app.settings import PROJECT_ROOT
-
-PAGE = str(PROJECT_ROOT / "pages" / "molecules.py")
-
-
-@pytest.fixture
-def bob(sqlite_db):
-    return accounts.create_user("bob", "correct horse battery")
-
-
-def _page(account, **state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["account"] = account
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
+from app.services import molecules, sessions
+from tests.helpers.pages import open_page
 
 
 def _analyse(at: AppTest, text: str) -> AppTest:
@@ -33,7 +17,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_aspirin_by_name_shows_identifiers_filters_and_provenance(bob):
-    at = _analyse(_page(bob), "aspirin")
+    at = _analyse(open_page("molecules", bob), "aspirin")
     assert not at.exception and not at.error
     text = _texts(at)
     assert "C9H8O4" in text and "180.16 g/mol" in text and "BSYNRYMUTXBXSQ-UHFFFAOYSA-N" in text
@@ -43,7 +27,7 @@ def test_aspirin_by_name_shows_identifiers_filters_and_provenance(bob):
 
 
 def test_invalid_smiles_and_empty_input_are_clear_errors(bob):
-    at = _analyse(_page(bob), "C1CC(")
+    at = _analyse(open_page("molecules", bob), "C1CC(")
     assert not at.exception
     assert at.error[0].value.startswith("Invalid SMILES 'C1CC('")
     at = _analyse(at, "")
@@ -53,7 +37,7 @@ def test_invalid_smiles_and_empty_input_are_clear_errors(bob):
 
 
 def test_a_pasted_mol_block_is_analysed_and_a_broken_one_is_a_clear_error(bob):
-    at = _page(bob)
+    at = open_page("molecules", bob)
     block = Chem.MolToMolBlock(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))
     at.text_area(key="mol_block").input(block)
     at.button(key="mol_block_go").click().run()
@@ -66,14 +50,14 @@ def test_a_pasted_mol_block_is_analysed_and_a_broken_one_is_a_clear_error(bob):
 
 
 def test_flagged_substance_shows_the_safety_warning_with_its_source(bob):
-    at = _analyse(_page(bob), "TNT")
+    at = _analyse(open_page("molecules", bob), "TNT")
     flagged = [e.value for e in at.error if "Safety screen" in e.value]
     assert flagged and "UN Recommendations on the Transport of Dangerous Goods" in flagged[0]
 
 
 def test_add_to_open_session_stores_a_molecule_artifact(bob):
     session = sessions.create_session(bob, "NSAIDs")
-    at = _analyse(_page(bob, current_session_id=session.id), "aspirin")
+    at = _analyse(open_page("molecules", bob, current_session_id=session.id), "aspirin")
     at.button(key="mol_add").click().run()
     assert not at.exception
     [artifact] = sessions.list_artifacts(bob, session.id)
@@ -82,7 +66,7 @@ def test_add_to_open_session_stores_a_molecule_artifact(bob):
 
 
 def test_substructure_search_and_mcs_over_a_pasted_list(bob):
-    at = _page(bob)
+    at = open_page("molecules", bob)
     at.text_area(key="mol_search_list").input("CC(=O)Oc1ccccc1C(=O)O aspirin\nOC(=O)c1ccccc1O salicylic\nCCO\nC1CC(")
     at.segmented_control(key="mol_search_mode").set_value("Substructure").run()
     [t for t in at.text_input if t.label == "SMARTS or SMILES pattern"][0].input("c1ccccc1C(=O)[OH]")
@@ -96,7 +80,7 @@ def test_substructure_search_and_mcs_over_a_pasted_list(bob):
 def test_batch_results_keep_good_rows_and_list_bad_ones(bob):
     # AppTest cannot drive st.file_uploader; the browser test uploads, here the analysed upload is preset.
     result = molecules.analyse_upload(b"smiles,name\nCCO,ethanol\nC1CC(,bad\nc1ccccc1O,phenol\n", "mini.csv")
-    at = _page(bob, mol_batch={"label": "mini.csv", "rows": result.rows, "failures": result.failures})
+    at = open_page("molecules", bob, mol_batch={"label": "mini.csv", "rows": result.rows, "failures": result.failures})
     assert not at.exception
     assert [m.value for m in at.metric][-4:] == ["3", "2", "1", "0"]
     assert any(c.value.startswith("row 3: Invalid SMILES") for c in at.code)

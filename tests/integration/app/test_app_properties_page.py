@@ -4,23 +4,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.errors import ValidationFailed
-from app.services import accounts, properties, sessions
-from app.settings import PROJECT_ROOT
-
-PAGE = str(PROJECT_ROOT / "pages" / "properties.py")
-
-
-@pytest.fixture
-def bob(sqlite_db):
-    return accounts.create_user("bob", "correct horse battery")
-
-
-def _page(account, **state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["account"] = account
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
+from app.services import properties, sessions
+from tests.helpers.pages import open_page
 
 
 def _button(at: AppTest, label: str):
@@ -33,7 +18,7 @@ def _predict(at: AppTest, text: str) -> AppTest:
 
 
 def test_caffeine_by_name_gets_solubility_with_interval_domain_flag_and_provenance(bob):
-    at = _predict(_page(bob), "caffeine")
+    at = _predict(open_page("properties", bob), "caffeine")
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     esol = table[table["property"] == "esol"].iloc[0]
@@ -42,7 +27,7 @@ def test_caffeine_by_name_gets_solubility_with_interval_domain_flag_and_provenan
 
 
 def test_a_bad_smiles_in_a_list_is_a_row_error_and_the_others_are_still_predicted(bob):
-    at = _page(bob, prop_source="A list")
+    at = open_page("properties", bob, prop_source="A list")
     at.text_area(key="prop_list").input("CCO ethanol\nC1CC(\nC[Se]C")
     at = _button(at, "Predict").click().run()
     assert not at.exception
@@ -53,7 +38,7 @@ def test_a_bad_smiles_in_a_list_is_a_row_error_and_the_others_are_still_predicte
 
 
 def test_a_window_the_page_cannot_read_is_a_clear_error(bob):
-    at = _page(bob, prop_seed="*CC(*)c1ccccc1")
+    at = open_page("properties", bob, prop_seed="*CC(*)c1ccccc1")
     at.text_area(key="prop_windows").input("Tg is high")
     at = _button(at, "Screen").click().run()
     assert not at.exception
@@ -62,7 +47,7 @@ def test_a_window_the_page_cannot_read_is_a_clear_error(bob):
 
 def test_screen_polystyrene_analogs_and_add_the_ranked_table_to_the_session(bob):
     session = sessions.create_session(bob, "High-Tg polymers")
-    at = _page(bob, current_session_id=session.id, prop_seed="*CC(*)c1ccccc1", prop_max_analogs=5)
+    at = open_page("properties", bob, current_session_id=session.id, prop_seed="*CC(*)c1ccccc1", prop_max_analogs=5)
     at.text_area(key="prop_windows").input("Tg > 100 °C")
     at = _button(at, "Screen").click().run()
     assert not at.exception and not at.error
@@ -75,7 +60,7 @@ def test_screen_polystyrene_analogs_and_add_the_ranked_table_to_the_session(bob)
 
 
 def test_model_cards_show_metrics_baselines_and_both_plots(bob):
-    at = _page(bob, prop_tab="Model cards")
+    at = open_page("properties", bob, prop_tab="Model cards")
     assert not at.exception and not at.error
     overview = at.dataframe[0].value
     assert {"RMSE random split", "RMSE scaffold split", "license"} <= set(overview.columns)

@@ -4,9 +4,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.services import accounts, workshops
-from app.settings import PROJECT_ROOT
+from tests.helpers.pages import open_page
 
-PAGE = str(PROJECT_ROOT / "pages" / "workshops.py")
 PASSWORD = "correct horse battery"
 
 
@@ -15,19 +14,13 @@ def people(sqlite_db):
     return accounts.create_user("teacher", PASSWORD, role="instructor"), accounts.create_user("ann", PASSWORD)
 
 
-def _page(account) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["account"] = account
-    return at.run()
-
-
 def _texts(at: AppTest) -> str:
     return " ".join(str(m.value) for m in [*at.markdown, *at.caption, *at.success, *at.warning, *at.error, *at.info])
 
 
 def test_instructor_creates_a_workshop_and_sees_the_code_and_an_empty_dashboard(people):
     teacher, _ = people
-    at = _page(teacher)
+    at = open_page("workshops", teacher)
     at.text_input[1].input("Onboarding March")
     at.button[1].click().run()  # the create form's button (the join form's comes first)
     assert not at.exception
@@ -40,7 +33,7 @@ def test_instructor_creates_a_workshop_and_sees_the_code_and_an_empty_dashboard(
 def test_participant_joins_with_a_wrong_code_then_the_right_one_and_checks_an_answer(people):
     teacher, ann = people
     created = workshops.create_workshop(teacher, "onboarding")
-    at = _page(ann)
+    at = open_page("workshops", ann)
     assert "You have not joined a workshop yet" in _texts(at)
     at.text_input[0].input("QQQ-QQQ")
     at.button[0].click().run()

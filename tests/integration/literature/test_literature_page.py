@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from app.services import accounts
 from app.services import library as service
-from app.settings import PROJECT_ROOT
+from tests.helpers.pages import open_page
 
-PAGE = str(PROJECT_ROOT / "pages" / "library.py")
 PASSWORD = "correct horse battery"
 
 
@@ -30,9 +28,7 @@ def people(sqlite_db: str, corpus: Path, embedder, tmp_path: Path) -> Iterator[d
 
 
 def test_a_chemist_sees_lab_papers_and_only_their_own_private_ones(people) -> None:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state["account"] = people["alice"]
-    at.run()
+    at = open_page("library", people["alice"], timeout_s=120)
 
     shown = set(at.dataframe[0].value["title"])
 

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
-FAKE_SERVER = Path(__file__).resolve().parents[2] / "fakes" / "fake_openai_server.py"
+from tests.fakes.launch import SERVER
+from tests.helpers.network import free_port, wait_for_health
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+FAKE_SERVER = SERVER
+__all__ = ["FAKE_SERVER", "fake_argv", "free_port", "wait_for_health"]  # imported by the serve tests
 
 
 def fake_argv(port: int, *flags: str) -> list[str]:
     return [sys.executable, str(FAKE_SERVER), "--port", str(port), "--quiet", *flags]
-
-
-def wait_for_health(url: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=0.5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"fake server at {url} did not become healthy")
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ def test_every_serve_command_has_help():
         ["logs"],
         ["load"],
         ["systemd"],
+        ["k8s"],
         ["gateway"],
         ["alerts"],
     ):

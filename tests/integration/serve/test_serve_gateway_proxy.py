@@ -6,15 +6,14 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 
 from serve.gateway import BackendConfig, GatewayConfig, ServerThread, create_app
+from tests.fakes.launch import SERVER as FAKE_SERVER
+from tests.helpers.network import wait_for_health
 
-FAKE_SERVER = Path(__file__).resolve().parents[2] / "fakes" / "fake_openai_server.py"
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "what is ethanol"}]}
 
 
@@ -108,19 +107,9 @@ def test_a_backend_restarted_on_the_same_port_is_used_without_client_errors(fake
         argv = [sys.executable, str(FAKE_SERVER), "--port", port, "--quiet"]
         with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as replacement:
             try:
-                _wait_healthy(url)
+                wait_for_health(url, process=replacement)
                 # the gateway's kept-alive connection to the old process is dead; it must open a fresh one
                 after = httpx.post(f"{gw.url}/v1/chat/completions", json=CHAT).status_code
             finally:
                 replacement.kill()
     assert (before, after) == (200, 200)
-
-
-def _wait_healthy(url: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/health", timeout=0.5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come back")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agents.evaluation import grade, load_suite, run_suite
+from agents.evaluation import SUITE, grade, load_suite, run_suite
 from agents.graph import build_graph
 from agents.models import ModelChain
 from agents.toolkit import ToolContext, build_tools
@@ -40,7 +40,7 @@ def test_refusal_and_citation_grading():
 
 
 def test_offline_mode_passes_structure_cases():
-    cases = [c for c in load_suite() if c["category"] == "structure"][:4]
+    cases = [c for c in load_suite(SUITE) if c["category"] == "structure"][:4]
     report = run_suite(build_graph(ModelChain(), build_tools(ToolContext())), cases, "offline")
     summary = report.summary()
     assert summary["accuracy"] == 1.0 and summary["tool_choice_accuracy"] == 1.0

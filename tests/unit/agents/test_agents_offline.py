@@ -6,7 +6,8 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agents.mentions import molecules_in
-from agents.offline import HELP, OfflineChatModel, plan_tool_calls, property_windows
+from agents.offline import HELP, OfflineChatModel, plan_tool_calls
+from agents.reader import property_windows
 from agents.router import route
 
 ALL_TOOLS = (
@@ -38,11 +39,13 @@ def test_router(text, intent, role):
 
 def test_mentions_find_smiles_and_names_but_not_words():
     assert molecules_in("Compare aspirin with CC(=O)Nc1ccc(O)cc1 and caffeine.") == [
-        "CC(=O)Nc1ccc(O)cc1",
         "aspirin",
+        "CC(=O)Nc1ccc(O)cc1",
         "caffeine",
     ]
-    assert molecules_in("I need CO2 data. Is this a good idea?") == []
+    # CO2 is the name table's abbreviation of carbon dioxide; the words around it are not molecules
+    assert molecules_in("I need CO2 data. Is this a good idea?") == ["CO2"]
+    assert molecules_in("Is this a good idea? Can you help me with it?") == []
 
 
 def test_property_windows_convert_celsius_to_kelvin():

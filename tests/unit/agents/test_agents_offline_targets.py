@@ -19,7 +19,9 @@ def test_a_reagent_after_with_or_using_is_never_the_target():
 
 
 def test_questions_about_facts_and_dilutions_get_information_not_a_route():
-    assert calls("Who first synthesised sarin, and in what year?") == [("molecule_info", "sarin")]
+    # history: facts about the molecule or the library's documents, never a route
+    assert calls("Who first synthesised sarin, and in what year?")[0][0] in ("molecule_info", "search_literature")
+    assert "plan_synthesis" not in [name for name, _ in calls("Who first synthesised sarin, and in what year?")]
     assert calls("How do I prepare a 10% hydrogen peroxide solution from 30%?") == [
         ("molecule_info", "hydrogen peroxide")
     ]

@@ -4,15 +4,13 @@ the sizing calculator's verdict, plans with command lines and systemd units, and
 import io
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from app.db.models import Role
 from app.errors import ValidationFailed
 from app.services import accounts, compute, serving
-
-PAGES = Path(__file__).resolve().parents[3] / "pages"
+from tests.helpers.pages import open_page
 
 
 def test_the_example_catalog_is_read_by_default():
@@ -101,13 +99,8 @@ def test_every_default_says_where_it_comes_from():
 
 
 def _page(name: str, role: Role):
-    from streamlit.testing.v1 import AppTest
-
     # a real account: the shell re-reads the signed-in account from the database on every run
-    account = accounts.create_user(f"user-{role.value}", "correct horse battery", role=role)
-    app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
-    app.session_state["account"] = account
-    return app.run()
+    return open_page(name, accounts.create_user(f"user-{role.value}", "correct horse battery", role=role))
 
 
 def test_chemists_see_the_models_page_read_only(sqlite_db):

@@ -18,9 +18,14 @@ Liquid electrolytes are flammable. Polymer electrolytes are safer. They are also
 
 
 def test_chunks_are_exact_spans_of_the_page_text() -> None:
-    for start, end, _ in chunk_text(PAPER, max_chars=300, overlap=80):
+    spans = chunk_text(PAPER, max_chars=300, overlap=80)
+
+    assert len(spans) > len(PAPER) // 300  # the whole paper is cut, not an empty or a single chunk
+    for start, end, _ in spans:
         assert PAPER[start:end].strip() == PAPER[start:end]
         assert end - start <= 300
+    covered = {i for start, end, _ in spans for i in range(start, end)}
+    assert [c for i, c in enumerate(PAPER) if i not in covered and not c.isspace()] == []  # no text left out
 
 
 def test_a_section_heading_starts_a_new_chunk() -> None:

@@ -1,5 +1,7 @@
 """Predictions from the shipped models: values near measurements, intervals, domain flags, per-item errors."""
 
+import math
+
 import pytest
 
 from tools.properties import cards
@@ -18,17 +20,28 @@ FIELDS = {
 }
 
 
-def _held_out_example(name: str) -> dict:
-    """A molecule from the shipped model's own test split that is in domain (never seen in training)."""
-    rows = cards.load_card(name)["test_predictions"]["random_seed0"]
-    return min((r for r in rows if r["in_domain"]), key=lambda r: abs(r["predicted"] - r["measured"]))
+def test_the_shipped_model_keeps_its_card_on_the_whole_held_out_split():
+    """Every molecule of the shipped model's test split (none seen in training), none picked by how well it does:
+    the error and the interval coverage must be what the model card states."""
+    card = cards.load_card("esol")
+    held_out = card["test_predictions"]["random_seed0"]
+    assert not {row["smiles"] for row in held_out} & {str(s) for s in load_model("esol").train_smiles}
+    predictions = predict([row["smiles"] for row in held_out], ["esol"])
+    errors = [p.value - row["measured"] for p, row in zip(predictions, held_out, strict=True)]
+    rmse = math.sqrt(sum(e * e for e in errors) / len(errors))
+    covered = sum(
+        p.interval_low <= row["measured"] <= p.interval_high for p, row in zip(predictions, held_out, strict=True)
+    )
+    assert rmse <= card["shipped_split"]["rmse"] + 0.01  # 0.494 log units on these 113 molecules
+    assert covered / len(held_out) >= 0.85  # nominal 90%; the card states 89.4% here
 
 
-def test_a_held_out_molecule_is_predicted_near_its_measured_solubility():
-    example = _held_out_example("esol")
-    [p] = predict([example["smiles"]], ["esol"])
-    assert p.interval_low <= example["measured"] <= p.interval_high
-    assert abs(p.value - example["measured"]) < p.test_rmse
+def test_a_held_out_molecule_is_predicted_within_the_stated_error_of_its_measured_solubility():
+    # Buturon, a row of the shipped model's test split; measured logS from Delaney 2004 (tools/properties/data/esol.csv)
+    buturon, measured = "CC(C#C)N(C)C(=O)Nc1ccc(Cl)cc1", -3.9
+    [p] = predict([buturon], ["esol"])
+    assert p.in_domain and p.interval_low <= measured <= p.interval_high
+    assert abs(p.value - measured) <= p.test_rmse
 
 
 def test_every_prediction_says_where_it_came_from():

@@ -1,0 +1,113 @@
+"""Similarity search over molecules a chemist can act on: the name table's drugs, reagents and common
+chemicals, the measured molecules behind the property models, and the building-block stock.
+
+Hits are distinct molecules: never the query itself or one of its stereoisomers, tautomers or salts (same
+InChIKey skeleton), and each skeleton once. Each hit says where it comes from (a named drug, a measured data
+set with its value, a purchasable building block).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from rdkit import Chem, DataStructs, rdBase
+from rdkit.Chem import rdFingerprintGenerator
+
+MAX_SIMILAR = 20
+_LOCK = threading.Lock()
+_GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+
+
+@dataclass
+class Reference:
+    smiles: str
+    skeleton: str  # first block of the InChIKey: connectivity without stereo or charge
+    name: str = ""
+    sources: tuple[str, ...] = ()
+    measured: tuple[str, ...] = ()
+
+
+def _skeleton(mol: Chem.Mol) -> str:
+    with rdBase.BlockLogs():
+        key = Chem.MolToInchiKey(mol) or Chem.MolToSmiles(mol)
+    return key.split("-")[0]
+
+
+def _rows() -> list[tuple[str, str, str, str]]:
+    """(smiles, name, source, measured) from every shipped set, named sets first."""
+    from tools.chem.names import DATA_DIR as NAMES_DIR
+    from tools.properties import datasets
+    from tools.synthesis.library import DATA_DIR as SYNTHESIS_DIR
+
+    rows: list[tuple[str, str, str, str]] = []
+    with open(NAMES_DIR / "name_table.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            source = "DrugCentral drug" if row["kind"] == "drug" else f"common {row['kind'] or 'chemical'}"
+            rows.append((row["smiles"], row["name"], source, ""))
+    with open(NAMES_DIR / "common_names.csv", newline="", encoding="utf-8") as fh:
+        rows += [(row["smiles"], row["name"], "common chemical", "") for row in csv.DictReader(fh)]
+    for name in ("esol", "freesolv", "lipophilicity"):
+        spec = datasets.resolve(name)
+        for record in datasets.load(name).itertuples():
+            label = record.name if isinstance(record.name, str) and record.name != record.smiles else ""
+            rows.append((record.smiles, label, spec.label, f"{spec.label}: {record.value} {spec.unit}"))
+    with gzip.open(SYNTHESIS_DIR / "stock.csv.gz", "rt", encoding="utf-8") as fh:
+        rows += [(row["smiles"], "", "USPTO-50k building block", "") for row in csv.DictReader(fh)]
+    return rows
+
+
+@cache
+def reference_set() -> tuple[list[Reference], list[Any]]:
+    """Every reference molecule once (by skeleton), with its Morgan fingerprint. Built once per process."""
+    with _LOCK:
+        by_key: dict[str, Reference] = {}
+        fps: dict[str, Any] = {}
+        for smiles, name, source, measured in _rows():
+            with rdBase.BlockLogs():
+                mol = Chem.MolFromSmiles(smiles)
+            if mol is None or mol.GetNumHeavyAtoms() < 2:
+                continue
+            key = _skeleton(mol)
+            ref = by_key.get(key)
+            if ref is None:
+                by_key[key] = Reference(Chem.MolToSmiles(mol), key, name, (source,), (measured,) if measured else ())
+                fps[key] = _GENERATOR.GetFingerprint(mol)
+                continue
+            if name and not ref.name:
+                ref.name = name
+            if source not in ref.sources:
+                ref.sources += (source,)
+            if measured and measured not in ref.measured:
+                ref.measured += (measured,)
+        refs = list(by_key.values())
+        return refs, [fps[r.skeleton] for r in refs]
+
+
+def similar(mol: Chem.Mol, k: int = 5) -> list[dict[str, Any]]:
+    """The ``k`` most similar distinct reference molecules (Tanimoto on Morgan radius 2, 2048 bits)."""
+    refs, fps = reference_set()
+    query = _skeleton(mol)
+    scores = DataStructs.BulkTanimotoSimilarity(_GENERATOR.GetFingerprint(mol), fps)
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    hits = []
+    for i in order:
+        ref = refs[i]
+        if ref.skeleton == query:
+            continue  # the molecule itself, as another stereoisomer, tautomer or salt
+        hits.append(
+            {
+                "smiles": ref.smiles,
+                "name": ref.name,
+                "similarity": round(scores[i], 3),
+                "source": "; ".join(ref.sources),
+                "measured": "; ".join(ref.measured),
+            }
+        )
+        if len(hits) >= min(k, MAX_SIMILAR):
+            break
+    return hits
