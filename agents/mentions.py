@@ -23,6 +23,7 @@ from tools.chem.names import (
     abbreviation_first,
     normalize_name,
     resolve_name,
+    salt_parent,
     suggest,
     synonym_table,
 )
@@ -183,13 +184,24 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
         if stripped.startswith("'") and not stripped.endswith("'"):
             stripped, start = stripped[1:], start + 1
         stripped = stripped.rstrip("'")
+        if elided := _ELISION.match(stripped):
+            stripped, start = stripped[elided.end() :], start + elided.end()
         if stripped:
             out.append((start, start + len(stripped), stripped))
     return out
 
 
+_ELISION = re.compile(r"^(?:[ldjmnst]|qu)'(?=\w{3})", re.I)  # French and Italian l'aspirine, d'ibuprofène
+
+
 def _words(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in re.finditer(r"[\w\-,()'\[\]]+", text)]
+    out = []
+    for m in re.finditer(r"[\w\-,()'\[\]]+", text):
+        start, word = m.start(), m.group()
+        if elided := _ELISION.match(word):
+            start, word = start + elided.end(), word[elided.end() :]
+        out.append((start, start + len(word), word))
+    return out
 
 
 def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -323,12 +335,7 @@ def _names(text: str, add: object, taken: list[tuple[int, int]], max_words: int 
                 continue
             hit = table.get(key)
             if hit is None and n > 1:
-                try:
-                    hit = resolve_name(phrase, use_opsin=False)
-                except UnknownName:
-                    hit = None
-                if hit is not None and hit.read_as != "salt":
-                    hit = None  # multi-word phrases beyond the table are only salts ("sildenafil citrate")
+                hit = salt_parent(phrase)  # multi-word phrases beyond the table are only salts ("sildenafil citrate")
             if hit is not None:
                 add(_mention(phrase, start, hit))  # type: ignore[operator]
                 i += n

@@ -283,6 +283,8 @@ def _settle(r: Reading, context: Context) -> Reading:
     if r.molecules:
         if r.intent == "help" and (r.properties or len(rest) <= 6 or r.similarity >= MIN_SIMILARITY):
             r = replace(r, intent="molecule")  # a molecule and a question: never the help text
+        elif r.intent == "literature" and r.properties and r.confidence < 0.6:
+            r = replace(r, intent="molecule")  # a property of a named molecule, phrased unlike the examples
         short = len([w for w in rest if w not in ("X", "Y", "Z")]) <= 4
         unsure = r.intent in ("molecule", "help", "compare") or r.similarity < 0.75
         if context.last is not None and not r.properties and short and unsure:
@@ -295,8 +297,8 @@ def _settle(r: Reading, context: Context) -> Reading:
             earlier = [m for m in context.last_molecules or context.molecules[-1:] if m.smiles != r.molecules[0].smiles]
             r = replace(r, molecules=(*earlier, *r.molecules))
         return r
-    if r.similarity < MIN_SIMILARITY:
-        return replace(r, intent="help")
+    if r.similarity < MIN_SIMILARITY and r.confidence < 0.9:
+        return replace(r, intent="help")  # like none of the examples, and the classifier is unsure: not understood
     if r.intent in ("literature", "help"):
         if r.intent == "help" and r.properties and context.molecules:
             r = replace(r, intent="molecule")  # "and the TPSA?"

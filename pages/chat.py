@@ -5,7 +5,7 @@ import streamlit as st
 from app.errors import ChemassistError
 from app.services import chat, feedback, sessions
 from app.settings import get_settings
-from app.ui import artifacts, auth, state
+from app.ui import artifacts, auth, state, text
 from app.ui.chat_job import ChatJob
 
 account = auth.require_account()
@@ -22,7 +22,7 @@ if current is None:
 
 settings = get_settings()
 head, picker = st.columns([3, 2], vertical_alignment="bottom")
-head.markdown(f"**{current.title}**" + ("" if current.can_edit else " · read-only (shared with you)"))
+head.markdown(f"**{text.escape(current.title)}**" + ("" if current.can_edit else " · read-only (shared with you)"))
 role_choice = picker.segmented_control(
     "Model role", ["auto", "chemistry", "materials", "general"], default="auto", key="chat_role"
 )
@@ -52,25 +52,37 @@ for message in messages:
         if message.role == "assistant":
             for call in message.tool_calls or []:
                 artifacts.tool_card(call)
-        st.markdown(message.content)
+        st.markdown(
+            text.protect_chemistry(message.content) if message.role == "assistant" else text.escape(message.content)
+        )
         if message.role != "assistant":
             continue
         for artifact in by_message.get(message.id, []):
-            with st.expander(f"{artifact.kind.value}: {artifact.title}", expanded=artifact.kind.value != "citation"):
+            with st.expander(
+                f"{artifact.kind.value}: {text.escape(artifact.title)}", expanded=artifact.kind.value != "citation"
+            ):
                 artifacts.render(artifact)
-        st.caption(f"answered by {message.model or 'unknown'} · {message.created_at:%Y-%m-%d %H:%M} UTC")
+        st.caption(f"answered by {text.escape(message.model or 'unknown')} · {message.created_at:%Y-%m-%d %H:%M} UTC")
         mine = given.get(message.id)
-        rating = st.feedback("thumbs", key=f"fb_{message.id}")
-        if rating is not None and (mine is None or mine.rating != (1 if rating == 1 else -1)):
-            feedback.give_feedback(account, message.id, 1 if rating == 1 else -1)
+        # The saved thumb is the widget's default, so a reload shows it (st.feedback: 0 is down, 1 is up).
+        saved = None if mine is None else int(mine.rating > 0)
+        rating = st.feedback("thumbs", key=f"fb_{message.id}", default=saved)
+        if rating is not None and rating != saved:
+            kept = ("", None) if mine is None else (mine.comment, mine.correction)  # a new thumb keeps the words
+            mine = feedback.give_feedback(account, message.id, 1 if rating == 1 else -1, *kept)
             st.toast("Thanks: your feedback is saved.")
-        if mine is not None:
+        if mine is not None:  # also right after the first thumb, not only after a reload
+            if mine.comment or mine.correction:
+                said = [f"comment: {mine.comment}"] if mine.comment else []
+                said += ["a correction"] if mine.correction else []
+                st.caption(text.escape(f"Your feedback is saved ({'; '.join(said)})."))
             with st.popover("Comment or correct this answer"), st.form(f"comment_{message.id}", border=False):
                 comment = st.text_area("Comment", value=mine.comment)
                 correction = st.text_area("What the right answer would be (optional)", value=mine.correction or "")
                 if st.form_submit_button("Save"):
                     feedback.give_feedback(account, message.id, mine.rating, comment, correction or None)
-                    st.toast("Saved.")
+                    st.session_state["chat_flash"] = "Your comment is saved."
+                    st.rerun()
 
 
 @st.fragment(run_every=0.5)
@@ -80,11 +92,11 @@ def live_turn() -> None:
     if job is None:
         return
     with st.chat_message("user"):
-        st.markdown(job.text)
+        st.markdown(text.escape(job.text))
     with st.chat_message("assistant"):
         for call in list(job.tools.values()):
             artifacts.tool_card(call)
-        st.markdown("".join(job.tokens) or "_Working…_")
+        st.markdown(text.protect_chemistry("".join(job.tokens)) or "_Working…_")
         if not job.done and st.button("Stop", icon=":material/stop_circle:"):
             job.stop()
     if job.done:
@@ -97,8 +109,10 @@ def live_turn() -> None:
 if job is not None:
     live_turn()
 
+if saved_note := st.session_state.pop("chat_flash", None):
+    st.toast(saved_note)
 if error := st.session_state.pop("chat_error", None):
-    st.error(error)
+    st.error(text.escape(error))
 
 if current.can_edit:
     role = None if role_choice in (None, "auto") else role_choice
@@ -110,7 +124,7 @@ if current.can_edit:
         try:
             st.session_state["chat_job"] = ChatJob(account, current.id, question, role).start()
         except ChemassistError as exc:
-            st.error(str(exc))
+            st.error(text.escape(str(exc)))
         st.rerun()
 else:
     st.caption("This session is shared with you read-only.")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.errors import ChemassistError
 from app.services import access, library, sessions
-from app.ui import auth, state
+from app.ui import auth, state, text
 from app.ui import library as ui
 
 account = auth.require_account()
@@ -103,7 +103,7 @@ if tab_docs.open:
         open_id = st.session_state.get("lib_open_doc")
         doc = by_id.get(open_id) if open_id else None
         if doc is not None:
-            st.subheader(doc.title)
+            st.subheader(ui.md_escape(doc.title))
             left, right = st.columns([2, 3])
             with left:
                 ui.document_details(doc)
@@ -117,7 +117,7 @@ if tab_docs.open:
                             try:
                                 library.delete_document_as(account, document_id)
                             except ChemassistError as exc:
-                                st.error(str(exc))
+                                st.error(text.escape(str(exc)))
                                 return
                             st.session_state.pop("lib_open_doc", None)
                             st.session_state["lib_flash"] = f"Deleted “{title}”."
@@ -143,7 +143,7 @@ if tab_docs.open:
         elif open_id:
             st.session_state.pop("lib_open_doc", None)
         if flash := st.session_state.pop("lib_flash", None):
-            st.success(flash)
+            st.success(ui.md_escape(flash))
 
 # --- search --------------------------------------------------------------------------------------------------
 
@@ -187,7 +187,7 @@ if tab_search.open:
             if not hits:
                 st.info("No passages match. Try other words, another mode, or fewer filters.")
             else:
-                st.caption(f"{len(hits)} passages for “{q}” ({used_mode})")
+                st.caption(f"{len(hits)} passages for “{ui.md_escape(q)}” ({used_mode})")
             for rank, h in enumerate(hits, 1):
                 ui.hit(h, rank, words, SCORE_LABEL[used_mode])
                 st.button(
@@ -235,10 +235,12 @@ if tab_ask.open:
                 if current is None:
                     st.caption("Open a research session (Sessions page) to keep these citations with your work.")
                 elif not current.can_edit:
-                    st.caption(f"“{current.title}” is shared with you read-only: citations cannot be added to it.")
+                    st.caption(
+                        f"“{text.escape(current.title)}” is shared with you read-only: citations cannot be added to it."
+                    )
                 elif st.session_state.get("lib_saved") == (current.id, result.question):
-                    st.success(f"{len(result.citations)} citation(s) added to “{current.title}”.")
-                elif st.button(f"Add to session “{current.title}”", icon=":material/bookmark_add:"):
+                    st.success(f"{len(result.citations)} citation(s) added to “{text.escape(current.title)}”.")
+                elif st.button(f"Add to session “{text.escape(current.title)}”", icon=":material/bookmark_add:"):
                     with ui.reported("Adding the citations"):
                         for c in result.citations:
                             sessions.add_artifact(

@@ -7,6 +7,7 @@ import streamlit as st
 from app.services import molecules, sessions
 from app.ui import auth, state
 from app.ui import molecules as ui
+from app.ui import text as mdtext  # `text` is this page's input
 
 account = auth.require_account()
 st.title("Molecules")
@@ -112,13 +113,19 @@ with tab_main:
         if current is None:
             st.info("Open a research session on the Sessions page to save molecules to it.", icon=":material/info:")
         elif not current.can_edit:
-            st.caption(f"“{current.title}” is shared with you read-only: molecules cannot be added to it.")
-        elif st.button(f"Add to session “{current.title}”", icon=":material/bookmark_add:", key="mol_add"):
+            st.caption(
+                f"“{mdtext.escape(current.title)}” is shared with you read-only: molecules cannot be added to it."
+            )
+        elif st.button(
+            f"Add to session “{mdtext.escape(current.title)}”", icon=":material/bookmark_add:", key="mol_add"
+        ):
             with ui.reported("Saving the molecule"):
                 payload = {**record, "svg": ui.depict(query[0], query[1], query[2], ())}
                 title = f"{record['input']} ({record['formula']})"
                 sessions.add_artifact(account, current.id, "molecule", payload, title=title)
-                st.success(f"Added {title} to “{current.title}”.", icon=":material/check:")
+                st.success(
+                    f"Added {mdtext.escape(title)} to “{mdtext.escape(current.title)}”.", icon=":material/check:"
+                )
 
         col_desc, col_rules = st.columns([11, 9], gap="large")
         with col_desc:
@@ -209,7 +216,7 @@ with tab_search:
     found = st.session_state.get("mol_search_result")
     if found:
         hits = found["hits"]
-        st.markdown(f"**{len(hits)} hit(s)** for `{found['query']}` among {len(found['smiles'])} molecules")
+        st.markdown(f"**{len(hits)} hit(s)** for {mdtext.code(found['query'])} among {len(found['smiles'])} molecules")
         if found["skipped"]:
             st.warning(
                 f"{len(found['skipped'])} line(s) are not valid SMILES and were skipped: "

@@ -8,6 +8,7 @@ import streamlit as st
 from app.services import properties, sessions
 from app.ui import auth, state
 from app.ui import properties as ui
+from app.ui import text as mdtext  # `text` is this page's input
 from app.ui.errors import reported
 
 account = auth.require_account()
@@ -65,11 +66,11 @@ def _add_to_session(label: str, kind_title: str, payload: dict, key: str) -> Non
     if current is None:
         st.caption("Open a research session on the Sessions page to save results to it.")
     elif not current.can_edit:
-        st.caption(f"“{current.title}” is shared with you read-only: results cannot be added to it.")
-    elif st.button(f"Add to session “{current.title}”", icon=":material/bookmark_add:", key=key):
+        st.caption(f"“{mdtext.escape(current.title)}” is shared with you read-only: results cannot be added to it.")
+    elif st.button(f"Add to session “{mdtext.escape(current.title)}”", icon=":material/bookmark_add:", key=key):
         with reported("Saving to the session"):
             sessions.add_artifact(account, current.id, "table", payload, title=kind_title)
-            st.success(f"Added {label} to “{current.title}”.", icon=":material/check:")
+            st.success(f"Added {mdtext.escape(label)} to “{mdtext.escape(current.title)}”.", icon=":material/check:")
 
 
 tab_predict, tab_screen, tab_cards = st.tabs(["Predict", "Screen", "Model cards"], key="prop_tab", on_change="rerun")

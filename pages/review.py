@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.errors import ChemassistError
 from app.services import access, review
-from app.ui import auth
+from app.ui import auth, text
 
 account = auth.require_account()
 st.title("Feedback review")
@@ -16,11 +16,12 @@ if not access.can_review(account):
     st.stop()
 st.caption(
     "Reviewed feedback becomes fine-tuning data for the specialist models: the correction replaces the answer "
-    "when there is one; thumbs-down answers without a correction are left out."
+    "when there is one; thumbs-down answers without a correction are left out. A correction of an offline-mode "
+    "answer goes to the role the router gives its question; offline template answers themselves never do."
 )
 
 if flash := st.session_state.pop("review_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    (st.error if flash[0] == "error" else st.success)(text.escape(flash[1]))
 
 
 def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
@@ -59,19 +60,20 @@ for item in items:
         thumb = ":material/thumb_up:" if item.rating > 0 else ":material/thumb_down:"
         badge = f":green-badge[reviewed by {item.reviewed_by}]" if item.reviewed else ":orange-badge[unreviewed]"
         st.markdown(
-            f"{thumb} **{item.session_title}** · by `{item.author}` · {item.created_at:%Y-%m-%d %H:%M} UTC · "
-            f"{item.model or 'unknown model'} (role: {item.model_role or 'none'}) {badge}"
+            f"{thumb} **{text.escape(item.session_title)}** · by {text.code(item.author)} · "
+            f"{item.created_at:%Y-%m-%d %H:%M} UTC · {text.escape(item.model or 'unknown model')} "
+            f"(role: {item.model_role or 'none'}) {badge}"
         )
         left, right = st.columns(2)
         with left:
             st.markdown("**Question**")
-            st.markdown("> " + (item.question or "_(no question found)_").replace("\n", "\n> "))
+            st.markdown("> " + (text.escape(item.question) if item.question else "_(no question found)_"))
             st.markdown("**Answer**")
             with st.container(height=220):
-                st.markdown(item.answer)
+                st.markdown(text.protect_chemistry(item.answer))
         with right:
             st.markdown("**Comment**")
-            st.write(item.comment or "_(none)_")
+            st.markdown(text.escape(item.comment) if item.comment else "_(none)_")
             with st.form(f"review_{item.feedback_id}", border=False):
                 correction = st.text_area(
                     "Correction (the right answer; used instead of the answer for fine-tuning)",

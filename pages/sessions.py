@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.errors import ChemassistError
 from app.services import sessions
-from app.ui import auth, state
+from app.ui import auth, state, text
 from app.ui import export as export_ui  # export / import (issue 10)
 
 account = auth.require_account()
@@ -22,7 +22,7 @@ def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
 
 
 if flash := st.session_state.pop("sessions_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    (st.error if flash[0] == "error" else st.success)(text.escape(flash[1]))
 
 # --- export / import of research sessions (issue 10): the import form here, download buttons per session below ---
 export_ui.import_form(account)
@@ -35,7 +35,7 @@ with st.form("new_session", clear_on_submit=True, border=False):
         try:
             created = sessions.create_session(account, new_title)
         except ChemassistError as exc:
-            st.error(str(exc))
+            st.error(text.escape(str(exc)))
         else:
             state.open_session(created.id)
             st.session_state["sessions_flash"] = ("success", f"Created and opened “{created.title}”.")
@@ -44,7 +44,7 @@ with st.form("new_session", clear_on_submit=True, border=False):
 current = state.current_session(account)
 if current:
     with st.container(border=True):
-        st.markdown(f"**Open:** {current.title}")
+        st.markdown(f"**Open:** {text.escape(current.title)}")
         messages = sessions.list_messages(account, current.id)
         artifacts = sessions.list_artifacts(account, current.id)
         st.caption(
@@ -53,7 +53,8 @@ if current:
         )
         for message in messages[-5:]:
             with st.chat_message(message.role if message.role in ("user", "assistant") else "assistant"):
-                st.markdown(message.content)
+                shown = text.protect_chemistry if message.role == "assistant" else text.escape
+                st.markdown(shown(message.content))
 
 col_search, col_scope, col_archived = st.columns([3, 2, 1], vertical_alignment="bottom")
 query = col_search.text_input("Search titles and messages", key="session_search")
@@ -77,7 +78,7 @@ for item in found:
             badges.append(f":green-badge[shared with {', '.join(item.shared_with)}]")
         if current and current.id == item.id:
             badges.append(":orange-badge[open]")
-        col_main.markdown(f"**{item.title}** " + " ".join(badges))
+        col_main.markdown(f"**{text.escape(item.title)}** " + " ".join(badges))
         col_main.caption(f"Updated {item.updated_at:%Y-%m-%d %H:%M} UTC · {item.message_count} message(s)")
         if col_open.button("Open", key=f"open_{item.id}"):
             state.go_to_chat(item.id)

@@ -7,7 +7,7 @@ import streamlit as st
 from app.db.models import Role
 from app.errors import ChemassistError
 from app.services import sessions, workshops
-from app.ui import auth, state
+from app.ui import auth, state, text
 from app.ui.chat_job import ChatJob
 from app.workshops import builtin_packs
 from app.workshops.checks import accepts_answer
@@ -27,8 +27,8 @@ BADGES = {
 st.title("Workshops")
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state["workshops_flash"] = (kind, text)
+def _flash(kind: str, message: str) -> None:
+    st.session_state["workshops_flash"] = (kind, message)
 
 
 def _select(workshop_id: int) -> None:
@@ -43,7 +43,7 @@ def _ask_in_chat(session_id: int, prompt: str) -> None:
 
 
 if flash := st.session_state.pop("workshops_flash", None):
-    (st.error if flash[0] == "error" else st.success)(flash[1])
+    (st.error if flash[0] == "error" else st.success)(text.escape(flash[1]))
 
 mine = workshops.list_workshops(account)
 if mine:  # the workshop itself is the page; joining or creating another stays one click away
@@ -62,7 +62,7 @@ with join_box, st.form("join_workshop", clear_on_submit=True, border=not mine):
         try:
             joined = workshops.join_workshop(account, code)
         except ChemassistError as exc:
-            st.error(str(exc))
+            st.error(text.escape(str(exc)))
         else:
             _select(joined.id)
             _flash("success", f"You joined “{joined.title}”. Welcome!")
@@ -81,7 +81,7 @@ if create_box is not None:
             try:
                 created = workshops.create_workshop(account, pack, title=title, hours=float(hours))
             except ChemassistError as exc:
-                st.error(str(exc))
+                st.error(text.escape(str(exc)))
             else:
                 _select(created.id)
                 _flash("success", f"Workshop “{created.title}” created. Show the join code to the participants.")
@@ -131,7 +131,7 @@ def _instructor_view() -> None:
         else:
             st.caption(f"Valid until {current.expires_at:%Y-%m-%d %H:%M} UTC · join on the Workshops page")
     with info_col:
-        st.subheader(current.title)
+        st.subheader(text.escape(current.title))
         st.caption(f"{pack.label} · {pack.duration} · run by {current.instructor_username}")
         st.markdown(pack.description)
         buttons = st.columns(3)
@@ -146,9 +146,10 @@ def _instructor_view() -> None:
     with st.expander("Pack contents (what participants see)"):
         for section in pack.sections:
             st.markdown(f"#### {section.title} · {section.minutes} min")
-            st.markdown(section.instructions)
+            st.markdown(text.protect_chemistry(section.instructions))
             for exercise in section.exercises:
-                st.markdown(f"- **{exercise.title}** (`{exercise.check.kind}`): {exercise.task.strip()}")
+                task = text.protect_chemistry(exercise.task.strip())
+                st.markdown(f"- **{text.escape(exercise.title)}** (`{exercise.check.kind}`): {task}")
 
 
 @st.fragment(run_every=3)
@@ -196,10 +197,10 @@ def _dashboard() -> None:
 
 def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
     with st.container(border=True, key=f"exercise_{exercise.id}"):
-        st.markdown(f"**{exercise.title}** {BADGES[progress.status]}")
-        st.markdown(exercise.task)
+        st.markdown(f"**{text.escape(exercise.title)}** {BADGES[progress.status]}")
+        st.markdown(text.protect_chemistry(exercise.task))
         if exercise.hint:
-            st.caption(f"Hint: {exercise.hint}")
+            st.caption(f"Hint: {text.protect_chemistry(exercise.hint)}")
         answer, checked = None, False
         if accepts_answer(exercise.check):
             # A form sends the typed answer and the press of Check together (Enter in the box checks too), so a
@@ -221,7 +222,7 @@ def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
                 with st.spinner("Checking with the chemistry tools…"):
                     outcome = workshops.check_exercise(account, current.id, exercise.id, answer)
             except ChemassistError as exc:
-                st.error(str(exc))
+                st.error(text.escape(str(exc)))
             else:
                 st.session_state[f"check_result_{exercise.id}"] = outcome.passed
                 st.rerun()
@@ -232,17 +233,18 @@ def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
         if buttons.button("Open exercise session", key=f"open_{exercise.id}", icon=":material/open_in_new:"):
             state.go_to_chat(workshops.start_exercise(account, current.id, exercise.id).session_id)
         if exercise.prompt:
-            st.caption(f"Suggested question: “{exercise.prompt}”")
+            st.caption(f"Suggested question: “{text.escape(exercise.prompt)}”")
         if progress.explanation:
             just_checked = st.session_state.pop(f"check_result_{exercise.id}", None)
             passed_now = just_checked if just_checked is not None else progress.status == "passed"
             (st.success if passed_now else st.warning)(
-                progress.explanation, icon=":material/check_circle:" if passed_now else ":material/info:"
+                text.protect_chemistry(progress.explanation),
+                icon=":material/check_circle:" if passed_now else ":material/info:",
             )
 
 
 def _participant_view() -> None:
-    st.subheader(current.title)
+    st.subheader(text.escape(current.title))
     st.caption(
         f"{pack.label} · {pack.duration} · instructor {current.instructor_username}. Each exercise runs in your own "
         "research session; your instructor can read it (read-only), other participants cannot."
@@ -257,10 +259,10 @@ def _participant_view() -> None:
     for tab, section in zip(tabs, pack.sections, strict=True):
         with tab:
             st.caption(f"About {section.minutes} minutes")
-            st.markdown(section.instructions)
+            st.markdown(text.protect_chemistry(section.instructions))
             for n, prompt in enumerate(section.example_prompts):
                 left, right = st.columns([5, 1], vertical_alignment="center")
-                left.markdown(f"> {prompt}")
+                left.markdown(f"> {text.escape(prompt)}")
                 if right.button("Ask in chat", key=f"example_{section.id}_{n}", icon=":material/chat:"):
                     _ask_in_chat(workshops.practice_session(account, current.id), prompt)
             if section.exercises:
@@ -276,7 +278,7 @@ def _group_sharing() -> None:
         st.caption("Nothing yet. Any session you own can be shared here, read-only, with everyone in this workshop.")
     for item in shared:
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f"**{item.title}** · by {item.owner_username} · {item.shared_at:%H:%M} UTC")
+        left.markdown(f"**{text.escape(item.title)}** · by {item.owner_username} · {item.shared_at:%H:%M} UTC")
         if right.button("Open", key=f"group_open_{item.session_id}"):
             state.go_to_chat(item.session_id)
     own = sessions.list_sessions(account, scope="mine")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import signal
+import subprocess
 import sys
+import time
+from types import FrameType
 
 import typer
 
@@ -12,6 +15,10 @@ from app.services import bootstrap
 from app.settings import PROJECT_ROOT, get_settings
 
 STREAMLIT_ENTRY = PROJECT_ROOT / "app" / "streamlit_app.py"
+# Streamlit stops its server on SIGTERM, but the interpreter then waits for every non-daemon thread, and Milvus
+# Lite's in-process gRPC server threads end only in an atexit hook that runs after that wait: the process never
+# exits. So `web` supervises Streamlit as a child and kills it when it has not stopped by itself in this time.
+STOP_GRACE_S = 4.0
 
 
 @friendly_errors
@@ -102,4 +109,30 @@ def web(
         "--client.toolbarMode",
         "minimal",
     ]
-    os.execv(sys.executable, args)
+    raise typer.Exit(_supervise(args))
+
+
+def _supervise(args: list[str]) -> int:
+    """Run Streamlit as a child until it ends; SIGTERM, SIGINT or SIGHUP to this process stop it, and a child that
+    has not stopped STOP_GRACE_S after the signal is killed. Returns the exit status for `chemassist web`."""
+    child = subprocess.Popen(args)
+    stop_by: list[float] = []  # the deadline, once a signal came
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not stop_by:
+            stop_by.append(time.monotonic() + STOP_GRACE_S)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
+    while True:
+        try:
+            code = child.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            if stop_by and time.monotonic() > stop_by[0] and len(stop_by) == 1:
+                stop_by.append(time.monotonic())  # killed once
+                console.print(f"Streamlit did not stop within {STOP_GRACE_S:.0f} s of the signal: killing it.")
+                child.kill()
+            continue
+        return 0 if stop_by else code

@@ -8,6 +8,9 @@ thumbs-down answers without a correction skipped. Next to it goes an Axolotl QLo
 The model role of an answer is read from the message's `model` field, which the agent writes as
 "<served model> (<role>)", e.g. "chem-lora (chemistry)"; the offline model's answers have role "offline", and
 answers from the safety guard or the step limit have no role (they are never training data for a role).
+A reviewer's correction of an offline-mode answer is a person's answer, not the template's: it goes to the role
+the router gives its question (what a served model would have answered as); the offline template's own text never
+becomes training data. Whatever reviewed feedback a role's set leaves out is counted with the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from agents.offline import OFFLINE_MODEL_NAME
+from agents.router import route
 from app.db.engine import session_scope
 from app.db.models import Feedback, Message, ResearchSession, Role, User
 from app.errors import NotFound, ValidationFailed
@@ -227,22 +231,21 @@ def finetune_examples(role: str, *, since: date | datetime | None = None, actor:
     """
     if role not in MODEL_ROLES:
         raise ValidationFailed(f"Unknown model role '{role}'. Choose one of: {', '.join(MODEL_ROLES)}.")
-    stmt = _role_filter(_query(), role).where(Feedback.reviewed.is_(True))
-    if (start := _day_start(since)) is not None:
-        stmt = stmt.where(Feedback.created_at >= start)
-    with session_scope() as db:
-        items = [_item(row) for row in db.execute(stmt.order_by(Message.id, Feedback.id))]
-    by_answer: dict[int, list[ReviewItem]] = {}
-    for item in items:
-        by_answer.setdefault(item.message_id, []).append(item)
     out = FinetuneSet()
     system = _system_prompt()
-    for group in by_answer.values():
+    for group in _reviewed_by_answer(role, since).values():
         corrected = [i for i in group if i.correction]
         question = group[0].question.strip()
         if not question:
             out.skip("no question before the answer")
             continue
+        if group[0].model_role == "offline" and role != "offline":
+            if not corrected:
+                out.skip("offline-mode answer without a correction (template text is not training data)")
+                continue
+            if (routed := route(question).role) != role:
+                out.skip(f"correction of an offline-mode answer, in the {routed} set (by its question)")
+                continue
         if corrected:
             answer = corrected[-1].correction or ""
         elif all(i.rating > 0 for i in group):
@@ -262,6 +265,23 @@ def finetune_examples(role: str, *, since: date | datetime | None = None, actor:
         for _ in group[1:]:
             out.skip("more feedback on the same answer (merged into one example)")
     return out
+
+
+def _reviewed_by_answer(role: str, since: date | datetime | None) -> dict[int, list[ReviewItem]]:
+    """Reviewed feedback on ROLE's answers (and, for a chat role, on offline-mode answers), grouped by answer."""
+    stmt = _query().where(Feedback.reviewed.is_(True))
+    if role in CHAT_ROLES:
+        stmt = stmt.where(Message.model.like(f"%({role})") | Message.model.like("offline%"))
+    else:
+        stmt = _role_filter(stmt, role)
+    if (start := _day_start(since)) is not None:
+        stmt = stmt.where(Feedback.created_at >= start)
+    with session_scope() as db:
+        items = [_item(row) for row in db.execute(stmt.order_by(Message.id, Feedback.id))]
+    by_answer: dict[int, list[ReviewItem]] = {}
+    for item in items:
+        by_answer.setdefault(item.message_id, []).append(item)
+    return by_answer
 
 
 @dataclass(frozen=True)
@@ -318,9 +338,10 @@ def write_finetune(
     found = finetune_examples(role, since=since, actor=actor)
     if not found.examples:
         when = f" since {since:%Y-%m-%d}" if since else ""
+        left_out = "".join(f" Left out: {n} × {reason}." for reason, n in sorted(found.skipped.items()))
         raise ValidationFailed(
             f"No reviewed examples for role {role}{when}: review feedback first (Feedback review page). "
-            "Nothing was written."
+            f"Nothing was written.{left_out}"
         )
     data.parent.mkdir(parents=True, exist_ok=True)
     data.write_text(to_jsonl(found.examples), encoding="utf-8")

@@ -11,6 +11,7 @@ import streamlit as st
 from app.services import molecules
 from app.services.sessions import ArtifactInfo
 from app.ui.molecules import show_svg
+from app.ui.text import code, escape
 
 
 def _svg(smiles: str, size: int = 260) -> None:
@@ -25,14 +26,17 @@ def molecule(payload: dict[str, Any]) -> None:
     with left:
         _svg(payload.get("canonical_smiles", ""))
     with right:
-        st.markdown(f"**{payload.get('input', '')}** · {payload.get('formula', '')} · `{payload.get('inchikey', '')}`")
+        st.markdown(
+            f"**{escape(payload.get('input') or '')}** · {escape(payload.get('formula') or '')}"
+            + (f" · {code(payload['inchikey'])}" if payload.get("inchikey") else "")
+        )
         keys = ["mol_weight", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "qed", "sa_score"]
         units = payload.get("units", {})
         st.dataframe(
             pd.DataFrame([{"descriptor": k, "value": payload.get(k), "unit": units.get(k, "")} for k in keys]),
             hide_index=True,
         )
-        st.caption(payload.get("provenance", ""))
+        st.caption(escape(payload.get("provenance", "")))
 
 
 def _prediction_rows(predictions: list[dict[str, Any]]) -> pd.DataFrame:
@@ -56,7 +60,7 @@ def _prediction_rows(predictions: list[dict[str, Any]]) -> pd.DataFrame:
 
 def table(payload: dict[str, Any]) -> None:
     if "predictions" in payload:
-        st.markdown(f"`{payload.get('smiles')}`")
+        st.markdown(code(payload.get("smiles")))
         st.dataframe(_prediction_rows(payload["predictions"]), hide_index=True)
         if any(p.get("in_domain") is False for p in payload["predictions"]):
             st.warning("Some predictions are outside the model's applicability domain: treat them with caution.")
@@ -76,7 +80,7 @@ def table(payload: dict[str, Any]) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True)
     elif "hits" in payload:
         st.dataframe(pd.DataFrame(payload["hits"]), hide_index=True)
-    st.caption(payload.get("provenance", ""))
+    st.caption(escape(payload.get("provenance", "")))
 
 
 def route(payload: dict[str, Any]) -> None:
@@ -85,7 +89,7 @@ def route(payload: dict[str, Any]) -> None:
     from app.ui import synthesis  # imported here: it pulls in the synthesis service, which chat pages rarely need
 
     if payload.get("message"):
-        st.caption(payload["message"])
+        st.caption(escape(payload["message"]))
     routes = payload.get("routes", [])
     for i, r in enumerate(routes[:3], 1):
         st.markdown(f"**Route {i}** · {synthesis.route_summary(r)}")
@@ -95,9 +99,11 @@ def route(payload: dict[str, Any]) -> None:
 
 
 def citation(payload: dict[str, Any]) -> None:
-    st.markdown(f"**[{payload.get('n')}] {payload.get('title')}**, page {payload.get('page')}")
-    st.caption(f"{payload.get('document_id')} · characters {payload.get('char_start')}–{payload.get('char_end')}")
-    st.markdown("> " + str(payload.get("passage", "")).replace("\n", "\n> "))
+    st.markdown(f"**\\[{payload.get('n')}\\] {escape(payload.get('title', ''))}**, page {payload.get('page')}")
+    st.caption(
+        f"{escape(payload.get('document_id', ''))} · characters {payload.get('char_start')}–{payload.get('char_end')}"
+    )
+    st.markdown("> " + escape(str(payload.get("passage", ""))).replace("\n", "\n> "))
 
 
 RENDERERS = {"molecule": molecule, "table": table, "route": route, "citation": citation}
@@ -113,7 +119,7 @@ def tool_card(call: dict[str, Any]) -> None:
     result = call.get("result") or {}
     failed = "error" in result
     label = f"{call['name']}({', '.join(f'{k}={v!r}' for k, v in call['args'].items())})"
-    with st.expander(label + duration, icon=":material/error:" if failed else ":material/build:"):
+    with st.expander(escape(label) + duration, icon=":material/error:" if failed else ":material/build:"):
         st.markdown("**Input**")
         st.code(json.dumps(call["args"], indent=2), language="json")
         st.markdown("**Output**")

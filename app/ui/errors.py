@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from app.errors import ChemassistError
+from app.ui.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ def reported(what: str) -> Iterator[None]:
     try:
         yield
     except ChemassistError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(escape(str(exc)), icon=":material/error:")
     except Exception:
         log.exception("%s failed", what)
         st.error(f"{what} failed unexpectedly. The details are in the server log.", icon=":material/error:")

@@ -107,7 +107,7 @@ def hit(h: SearchHit, rank: int, words: set[str], score_label: str) -> None:
 
 
 def citation(c: Citation, words: set[str]) -> None:
-    with st.expander(f"[{c.n}] {c.title} · page {c.page}", expanded=c.n == 1):
+    with st.expander(f"\\[{c.n}\\] {md_escape(c.title)} · page {c.page}", expanded=c.n == 1):
         st.markdown(highlight(c.passage, words))
         st.caption(
             f"`{c.document_id}` · page {c.page} · characters {c.char_start}–{c.char_end} · support {c.support:.2f}"

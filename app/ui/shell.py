@@ -1,4 +1,9 @@
-"""The Streamlit shell: page setup, database check, sign-in gate, navigation and sidebar."""
+"""The Streamlit shell: page setup, database check, sign-in gate, navigation and sidebar.
+
+Every page has its own address (/chat, /sessions, ...), also before sign-in: a bookmark or a shared link shows
+the sign-in form and then the page it names. Streamlit serves its default page at the root only, so the root is
+the Sessions page under a name of its own, and the menu is drawn here with `st.page_link` (Streamlit's own menu
+would list that root page twice)."""
 
 from __future__ import annotations
 
@@ -7,23 +12,33 @@ import streamlit as st
 from app.db import migrate
 from app.db.models import Role
 from app.errors import ChemassistError
-from app.services import library, synthesis
+from app.services import library, sessions, synthesis
 from app.settings import PROJECT_ROOT
-from app.ui import auth, state
+from app.ui import auth, state, text
 
 PAGES = PROJECT_ROOT / "pages"
+PAGE_NAMES = sorted(p.stem for p in PAGES.glob("*.py") if p.stem != "login")
 
 
 def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
     return st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=default)
 
 
-def _sidebar(account) -> None:  # type: ignore[no-untyped-def]
+def _menu(pages: dict[str, list[st.Page]], current: sessions.SessionInfo | None) -> None:
+    # The links carry the open session, so that a page switch is one step in the browser's history.
+    keep = {"session": str(current.id)} if current else None
     with st.sidebar:
-        st.markdown(f"**{account.display_name}**  \n`{account.username}` · {account.role.value}")
-        current = state.current_session(account)
+        for section, items in pages.items():
+            st.caption(section)
+            for item in items:
+                st.page_link(item, label=item.title, icon=item.icon, query_params=keep)
+
+
+def _sidebar(account, current: sessions.SessionInfo | None) -> None:  # type: ignore[no-untyped-def]
+    with st.sidebar:
+        st.markdown(f"**{text.escape(account.display_name)}**  \n{text.code(account.username)} · {account.role.value}")
         if current:
-            st.caption(f"Research session: **{current.title}**")
+            st.caption(f"Research session: **{text.escape(current.title)}**")
         else:
             st.caption("No research session open")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
@@ -48,12 +63,14 @@ def run() -> None:
         account = auth.current_account()
     except ChemassistError as exc:
         st.title("chemassist")
-        st.error(str(exc))
+        st.error(text.escape(str(exc)))
         st.stop()
 
     _warm_up()
     if account is None:
-        st.navigation([_page("login", "Sign in", ":material/login:", default=True)], position="hidden").run()
+        # The sign-in form answers at every page's address, so that the link still works after signing in.
+        aliases = [st.Page(PAGES / "login.py", title="Sign in", url_path=name) for name in PAGE_NAMES]
+        st.navigation([_page("login", "Sign in", ":material/login:", default=True), *aliases], position="hidden").run()
         return
 
     pages = {
@@ -63,7 +80,7 @@ def run() -> None:
             _page("properties", "Properties", ":material/monitoring:"),
             _page("synthesis", "Synthesis", ":material/account_tree:"),
             _page("library", "Library", ":material/menu_book:"),
-            _page("sessions", "Sessions", ":material/folder_open:", default=True),
+            _page("sessions", "Sessions", ":material/folder_open:"),
             _page("workshops", "Workshops", ":material/school:"),
         ],
         "You": [_page("account", "Account", ":material/person:")],
@@ -74,5 +91,13 @@ def run() -> None:
         pages["Review"] = [_page("review", "Feedback review", ":material/rate_review:")]
     if account.role == Role.admin:
         pages["Administration"] = [_page("admin", "Users & health", ":material/admin_panel_settings:")]
-    _sidebar(account)
-    st.navigation(pages).run()
+    home = st.Page(
+        PAGES / "sessions.py", title="Sessions", icon=":material/folder_open:", url_path="home", default=True
+    )
+    shown = st.navigation([home, *(p for items in pages.values() for p in items)], position="hidden")
+    current = state.current_session(account)
+    _menu(pages, current)  # after st.navigation: a page link needs its page registered
+    _sidebar(account, current)
+    if denied := state.denied_message():
+        st.error(text.escape(denied), icon=":material/lock:")
+    shown.run()

@@ -236,6 +236,16 @@ def _opsin(name: str) -> str:
             return ""
 
 
+def salt_parent(name: str) -> NameMatch | None:
+    """The parent drug of a salt written as a drug name and counter-ion words ('sildenafil citrate'), else None."""
+    parent = _salt_parent(normalize_name(name))
+    return (
+        None
+        if parent is None
+        else _with(parent, name, read_as="salt", source=parent.source[:-1] + "; parent of the salt)")
+    )
+
+
 def _salt_parent(key: str) -> NameMatch | None:
     """'sildenafil citrate' -> sildenafil when the words after a known drug name are counter-ions/hydrates."""
     words = key.split(" ")
