@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -174,9 +174,11 @@ def _intent_model() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return model.coef_.astype(np.float32), model.intercept_.astype(np.float32), [str(c) for c in model.classes_]
 
 
-def _classify(masked: str) -> tuple[str, float, float, list[tuple[str, ...]]]:
+@lru_cache(maxsize=2048)
+def _classify(masked: str) -> tuple[str, float, float, tuple[tuple[str, ...], ...]]:
     """(intent, its probability, similarity of the nearest example, the nearest same-intent examples' property
-    labels): the intent from the learned classifier, the rest from the nearest labelled examples."""
+    labels): the intent from the learned classifier, the rest from the nearest labelled examples. Cached: each
+    turn re-reads the conversation's earlier messages to resolve follow-ups."""
     vectors = _vectors()
     query = _encoder().encode([masked.casefold()])[0]
     weights, bias, classes = _intent_model()
@@ -187,7 +189,7 @@ def _classify(masked: str) -> tuple[str, float, float, list[tuple[str, ...]]]:
     sims = vectors @ query
     top = np.argsort(-sims)[:NEIGHBOURS]
     _, intents, props = examples()
-    neighbour_props = [props[i] for i in top if intents[i] == intent]
+    neighbour_props = tuple(props[i] for i in top if intents[i] == intent)
     return intent, float(probabilities.max()), float(sims[top[0]]), neighbour_props
 
 

