@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from tools.literature import INSUFFICIENT, Answer, Retriever, SearchHit, answer
+from tools.literature.answer import passages_for
 
 K = 6
 
@@ -26,19 +27,20 @@ class LiteratureState(TypedDict, total=False):
 
 
 class _Retrieved:
-    """A retriever that returns the passages already found (the answer step does not search again)."""
+    """A retriever that returns the passages already found, all of them (the answer step does not search
+    again; `passages_for` already added what a quantity question needs)."""
 
     def __init__(self, hits: list[SearchHit], embedder: Any):
         self.hits = hits
         self.embedder = embedder
 
     def search(self, query: str, k: int = K, filters: Any = None, mode: Any = None) -> list[SearchHit]:
-        return self.hits[:k]
+        return list(self.hits)
 
 
 def build_literature_graph(retriever: Retriever, chat_model: Any = None) -> Any:
     def retrieve(state: LiteratureState) -> dict[str, Any]:
-        return {"hits": retriever.search(" ".join(state["question"].split()), k=K)}
+        return {"hits": passages_for(" ".join(state["question"].split()), retriever, k=K)}
 
     def respond(state: LiteratureState) -> dict[str, Any]:
         found = _Retrieved(state["hits"], retriever.embedder)

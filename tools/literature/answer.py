@@ -22,7 +22,16 @@ import numpy as np
 
 from tools.literature.chunking import is_heading, sentence_spans
 from tools.literature.models import Answer, Citation, SearchFilters, SearchHit
-from tools.literature.retrieval import Retriever
+from tools.literature.quantities import (
+    asked_quantities,
+    identifiers,
+    names_identifier,
+    points_elsewhere,
+    states_any_number,
+    states_asked_quantity,
+)
+from tools.literature.retrieval import Retriever, hit_kind
+from tools.literature.sections import BACK_MATTER, asked_kinds
 
 INSUFFICIENT = "The library does not contain enough evidence to answer this question."
 # Evidence for a passage = mean of (a) cosine between the question and the passage's closest sentence
@@ -39,6 +48,16 @@ MIN_SUPPORT = 0.55
 # them: one or two shared words ("HACKED [1].") support nothing.
 MIN_OVERLAP = 0.6
 MIN_OVERLAP_WORDS = 3
+# A question that asks for a quantity (a yield, a temperature, a size ...): a sentence that states one of the
+# asked kind (number and unit) ranks this much higher, and may be quoted from a little lower similarity; one
+# that only points to a figure or table for its numbers ranks lower. Calibrated on
+# benchmarks/data/literature_numeric_questions.jsonl (benchmarks/literature_numeric.py).
+QUANTITY_BONUS = 0.3
+NUMBER_BONUS = 0.08
+ELSEWHERE_PENALTY = 0.15
+# ... and one that also names what the question points at ("sample A", "entry 1", "2a") higher still.
+IDENTIFIER_BONUS = 0.15
+QUANTITY_MIN_SENTENCE = 0.3
 NO_EVIDENCE_REPLY = "INSUFFICIENT_EVIDENCE"
 
 SYSTEM_PROMPT = f"""You are chemassist's literature assistant. Answer the question using ONLY the numbered \
@@ -211,7 +230,25 @@ def _citation(n: int, hit: SearchHit, support: float) -> Citation:
         char_start=hit.char_start,
         char_end=hit.char_end,
         support=round(float(support), 3),
+        section=hit.section,
+        paged=hit.paged,
     )
+
+
+def passages_for(
+    question: str, retriever: Retriever, *, k: int = 6, filters: SearchFilters | None = None
+) -> list[SearchHit]:
+    """The passages an answer reads: the k best (at most a few per document), without back matter unless asked
+    for; for a question that asks for a quantity also the best passages of the top document, because the
+    sentence that states the number is often not in the passage that best matches the question's words."""
+    hits = retriever.search(question, k=k, filters=filters)
+    if hits and asked_quantities(question):
+        within = (filters or SearchFilters()).model_copy(update={"document_ids": [hits[0].document_id]})
+        seen = {h.chunk_id for h in hits}
+        hits += [h for h in retriever.search(question, k=k, filters=within) if h.chunk_id not in seen]
+    # Reference lists, acknowledgements and author blocks are not findings (unless that is what is asked).
+    wanted = asked_kinds(question)
+    return [h for h in hits if (kind := hit_kind(h)) not in BACK_MATTER or kind in wanted]
 
 
 def answer(
@@ -225,7 +262,7 @@ def answer(
 ) -> Answer:
     """Answer from the library with verified citations; `chat_model=None` gives the extractive answer."""
     question = " ".join(question.split())
-    hits = retriever.search(question, k=k, filters=filters)
+    hits = passages_for(question, retriever, k=k, filters=filters)
     mode: Literal["extractive", "model"] = "extractive" if chat_model is None else "model"
     if not question or not hits:
         return Answer(question=question, answer=INSUFFICIENT, insufficient_evidence=True, mode=mode)
@@ -255,19 +292,51 @@ def answer(
             evidence_score=evidence,
         )
     if chat_model is None:
-        return _extractive(question, hits, flat, owners, q_sims, evidence, max_sentences)
+        rank, floor = _quantity_rank(question, flat, q_sims)
+        return _extractive(question, hits, flat, owners, q_sims, rank, floor, evidence, max_sentences)
     return _with_model(question, hits, chat_model, per_hit, s_vecs, owners, evidence, embed)
 
 
+def _quantity_rank(question: str, sentences: list[str], q_sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each sentence for quoting, and the similarity each must reach. For a question that asks for a
+    quantity, sentences that state one of the asked kind come first; otherwise the rank is the similarity."""
+    kinds = asked_quantities(question)
+    floor = np.full(len(sentences), MIN_SENTENCE)
+    if not kinds:
+        return q_sims, floor
+    carries = np.array([states_asked_quantity(s, kinds) for s in sentences], dtype=bool)
+    numeric = np.array([states_any_number(s) for s in sentences], dtype=bool)
+    elsewhere = np.array([points_elsewhere(s) for s in sentences], dtype=bool)
+    ids = identifiers(question)
+    named = np.array([bool(ids) and names_identifier(s, ids) for s in sentences], dtype=bool)
+    rank = (
+        q_sims
+        + QUANTITY_BONUS * carries
+        + NUMBER_BONUS * numeric
+        + IDENTIFIER_BONUS * (named & carries)
+        - ELSEWHERE_PENALTY * elsewhere
+    )
+    floor[carries] = QUANTITY_MIN_SENTENCE
+    return rank, floor
+
+
 def _pick(
-    order: list[int], texts: dict[int, str], q_sims: np.ndarray, max_sentences: int, min_chars: int = 0
+    order: list[int],
+    texts: dict[int, str],
+    q_sims: np.ndarray,
+    max_sentences: int,
+    min_chars: int = 0,
+    floor: np.ndarray | None = None,
 ) -> list[int]:
-    """The best distinct sentences (indices) that clear MIN_SENTENCE, at most max_sentences."""
+    """The best distinct sentences (indices, in `order`) that clear their floor (MIN_SENTENCE unless given),
+    at most max_sentences."""
     picked: list[int] = []
     seen: set[str] = set()
     for idx in order:
-        if len(picked) >= max_sentences or q_sims[idx] < MIN_SENTENCE:
+        if len(picked) >= max_sentences:
             break
+        if q_sims[idx] < (MIN_SENTENCE if floor is None else floor[idx]):
+            continue
         if len(texts[idx]) >= min_chars and texts[idx].lower() not in seen:
             seen.add(texts[idx].lower())
             picked.append(idx)
@@ -280,18 +349,28 @@ def _extractive(
     sentences: list[str],
     owners: list[int],
     q_sims: np.ndarray,
+    rank: np.ndarray,
+    floor: np.ndarray,
     evidence: float,
     max_sentences: int,
 ) -> Answer:
-    order = [int(i) for i in np.argsort(-q_sims)]
+    order = [int(i) for i in np.argsort(-rank, kind="stable")]
     plain = {i: " ".join(sentences[i].split()) for i in order}
     # Prefer findings over the title line; when only a title clears the bar (titles often state the result),
     # quote it as before rather than nothing.
     texts = {i: _without_title(plain[i], hits[owners[i]].title) for i in order}
-    picked = _pick(order, texts, q_sims, max_sentences, min_chars=15)
+    picked = _pick(order, texts, q_sims, max_sentences, min_chars=15, floor=floor)
     if not picked:
         texts = plain
-        picked = _pick(order, texts, q_sims, max_sentences)
+        picked = _pick(order, texts, q_sims, max_sentences, floor=floor)
+    if not picked:
+        return Answer(
+            question=question,
+            answer=INSUFFICIENT,
+            insufficient_evidence=True,
+            mode="extractive",
+            evidence_score=evidence,
+        )
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     parts: list[str] = []

@@ -9,6 +9,7 @@ heading always starts a new chunk. Consecutive chunks of a section overlap by up
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tools.literature.models import Chunk, ParsedDocument
@@ -62,15 +63,16 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _units(text: str, max_chars: int) -> list[_Unit]:
-    """Headings, and sentences of paragraphs (hard-split when a sentence is longer than max_chars)."""
+def _units(text: str, max_chars: int, headings: frozenset[int] = frozenset()) -> list[_Unit]:
+    """Headings, and sentences of paragraphs (hard-split when a sentence is longer than max_chars).
+    `headings`: offsets of lines known to be headings (Markdown '#' lines, see markup.py)."""
     units: list[_Unit] = []
     for para in re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", text):
         # A heading is a line of its own (PDF text has few blank lines, so look at every line).
         seg_start = para.start()
         for line in re.finditer(r"[^\n]+", text[para.start() : para.end()]):
             ls, le = para.start() + line.start(), para.start() + line.end()
-            if is_heading(text[ls:le]):
+            if (ls in headings and le - ls <= 200) or is_heading(text[ls:le]):
                 _add_sentences(units, text, seg_start, ls, max_chars)
                 hs, he = _trim(text, ls, le)
                 units.append(_Unit(hs, he, True))
@@ -93,7 +95,11 @@ def _add_sentences(units: list[_Unit], text: str, a: int, b: int, max_chars: int
 
 
 def chunk_text(
-    text: str, *, max_chars: int = DEFAULT_MAX_CHARS, overlap: int = DEFAULT_OVERLAP
+    text: str,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    overlap: int = DEFAULT_OVERLAP,
+    headings: Iterable[int] = (),
 ) -> list[tuple[int, int, str]]:
     """(char_start, char_end, section) spans of one page's text."""
     spans: list[tuple[int, int, str]] = []
@@ -105,7 +111,7 @@ def chunk_text(
         if fresh:
             spans.append((current[0].start, current[-1].end, section))
 
-    for unit in _units(text, max_chars):
+    for unit in _units(text, max_chars, frozenset(headings)):
         if unit.heading:
             if current and all(u.heading for u in current):
                 current.append(unit)  # a title straight above a section heading: keep them together
@@ -137,7 +143,7 @@ def chunk_document(
     chunks: list[Chunk] = []
     doc_id = doc.meta.document_id
     for page in doc.pages:
-        for start, end, section in chunk_text(page.text, max_chars=max_chars, overlap=overlap):
+        for start, end, section in chunk_text(page.text, max_chars=max_chars, overlap=overlap, headings=page.headings):
             chunks.append(
                 Chunk(
                     chunk_id=f"{doc_id}#p{page.page}:{start}-{end}",
@@ -147,6 +153,7 @@ def chunk_document(
                     char_start=start,
                     char_end=end,
                     text=page.text[start:end],
+                    paged=doc.paged,
                 )
             )
     return chunks

@@ -39,6 +39,9 @@ class PageText(BaseModel):
 
     page: int
     text: str
+    headings: list[int] = Field(
+        default_factory=list, description="Offsets of lines that were marked up as headings (Markdown '#')."
+    )
 
 
 class ParsedDocument(BaseModel):
@@ -46,6 +49,7 @@ class ParsedDocument(BaseModel):
 
     meta: DocumentMeta
     pages: list[PageText]
+    paged: bool = Field(default=True, description="Whether the source has real pages (PDF); text and records do not.")
 
 
 class Chunk(BaseModel):
@@ -58,6 +62,16 @@ class Chunk(BaseModel):
     char_start: int
     char_end: int
     text: str
+    paged: bool = True
+
+
+def location(paged: bool, page: int, section: str) -> str:
+    """Where a passage is, as a reader finds it: 'page 3' (with its section when known) for documents with
+    pages, the section name for documents without (a text file has no page 1 to point at)."""
+    section = " ".join(section.split())
+    if paged:
+        return f"page {page}, {section}" if section else f"page {page}"
+    return f"section “{section}”" if section else "start of the text"
 
 
 class SearchFilters(BaseModel):
@@ -88,6 +102,11 @@ class SearchHit(BaseModel):
     year: int | None = None
     score: float = Field(description="Fused rank score (RRF) for hybrid, cosine for dense, BM25 for keyword.")
     section: str = ""
+    paged: bool = Field(default=True, description="False for documents without pages (text, records).")
+
+    @property
+    def location(self) -> str:
+        return location(self.paged, self.page, self.section)
 
 
 class Citation(BaseModel):
@@ -102,6 +121,12 @@ class Citation(BaseModel):
     char_end: int
     url: str | None = None
     support: float = Field(default=0.0, description="Best similarity between a citing sentence and the passage.")
+    section: str = ""
+    paged: bool = True
+
+    @property
+    def location(self) -> str:
+        return location(self.paged, self.page, self.section)
 
 
 class Answer(BaseModel):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.literature.errors import DocumentUnreadable, FileTooLarge, UnsupportedFormat
+from tools.literature.markup import clean_markup
 from tools.literature.models import DocumentMeta, PageText, ParsedDocument
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -62,11 +63,19 @@ def make_document_id(*, doi: str | None = None, arxiv_id: str | None = None, tex
     return f"sha256:{content_hash(text)[:24]}"
 
 
-def _finish(meta: DocumentMeta, pages: list[PageText]) -> ParsedDocument:
+def _finish(meta: DocumentMeta, pages: list[PageText], paged: bool = True) -> ParsedDocument:
     full = "\n\n".join(p.text for p in pages)
     meta.content_hash = content_hash(full + "\x00" + meta.title)
-    meta.n_pages = len(pages)
-    return ParsedDocument(meta=meta, pages=pages)
+    meta.n_pages = len(pages) if paged else None
+    return ParsedDocument(meta=meta, pages=pages, paged=paged)
+
+
+def clean_page(page: int, raw: str) -> PageText:
+    """A page of readable text (Markdown, HTML and LaTeX turned into plain text, headings remembered)."""
+    cleaned = clean_markup(raw)
+    lead = len(cleaned.text) - len(cleaned.text.lstrip())
+    text = cleaned.text.strip()
+    return PageText(page=page, text=text, headings=[h - lead for h in cleaned.headings if 0 <= h - lead < len(text)])
 
 
 # --- PDF -------------------------------------------------------------------------------------------
@@ -89,10 +98,9 @@ def read_pdf(path: Path) -> ParsedDocument:
                     f"{path.name} is an encrypted PDF. Remove the password (e.g. save an unprotected copy) "
                     "and upload it again."
                 )
-        pages = [
-            PageText(page=i + 1, text=_clean_pdf_text(page.extract_text() or "")) for i, page in enumerate(reader.pages)
-        ]
+        pages = [clean_page(i + 1, _clean_pdf_text(page.extract_text() or "")) for i, page in enumerate(reader.pages)]
         info = reader.metadata
+        layout_title = _layout_title(reader.pages[0]) if reader.pages else ""
     except DocumentUnreadable:
         raise
     except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
@@ -109,7 +117,8 @@ def read_pdf(path: Path) -> ParsedDocument:
             "and upload the result."
         )
     first_text = pages[0].text
-    title = (str(info.title).strip() if info and info.title else "") or _first_line(first_text) or path.stem
+    meta_title = " ".join(str(info.title).split()) if info and info.title else ""
+    title = (meta_title if _real_title(meta_title) else "") or layout_title or _first_paragraph(first_text) or path.stem
     doi_match = _DOI_RE.search(first_text)
     doi = normalise_doi(doi_match.group(1)) if doi_match else None
     authors = [a.strip() for a in re.split(r"[;,]| and ", str(info.author))] if info and info.author else []
@@ -130,6 +139,72 @@ def _clean_pdf_text(text: str) -> str:
     # Re-join words hyphenated across line breaks; keep line structure for heading detection.
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
     return text.replace("\x00", "").strip()
+
+
+def _real_title(title: str) -> bool:
+    """Whether a PDF's metadata title names the paper, not the file or template it was made from
+    ('duplicate_media_template', 'Microsoft Word - draft3.docx', 'untitled')."""
+    t = title.strip()
+    if len(t) < 4 or t.lower() in {"untitled", "title", "document", "manuscript", "article"}:
+        return False
+    if re.match(r"(?i)microsoft (word|powerpoint)\s*-|.*\.(docx?|pdf|tex|dvi|rtf|odt)$", t):
+        return False
+    return " " in t  # one token with underscores or dots is a file name
+
+
+def _layout_title(page: Any) -> str:
+    """The first page's title from its layout: the run of text set in the largest font near the top, joined
+    across its line breaks. '' when no text stands out by size (then the first paragraph is used)."""
+    pieces: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font_dict: Any, font_size: float) -> None:
+        if text.strip():
+            scale = (abs(float(tm[3])) or 1.0) * (abs(float(cm[3])) or 1.0)
+            pieces.append((text, float(font_size or 0) * scale))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:  # noqa: BLE001 - a layout we cannot read just means no layout title
+        return ""
+    chars: dict[float, int] = {}
+    for text, size in pieces:
+        if size > 0:
+            chars[round(size, 1)] = chars.get(round(size, 1), 0) + len(text.strip())
+    if not chars:
+        return ""
+    # The body's size is the one most characters are set in.
+    biggest, typical = max(chars), max(chars, key=lambda size: chars[size])
+    if biggest < 1.15 * typical:
+        return ""
+    run: list[str] = []
+    for text, size in pieces[:40]:
+        if size >= 0.95 * biggest:
+            run.append(text)
+        elif run:
+            break
+    title = " ".join(" ".join(run).split())
+    return title[:300] if len(title) >= 3 else ""
+
+
+def _first_paragraph(text: str) -> str:
+    """The first line, joined with the lines that continue it (a title wrapped over two or three lines):
+    lines up to a blank line, a sentence end or an author-like line, at most 250 characters."""
+    lines = [ln.strip().lstrip("#").strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln] if lines else []
+    if not lines:
+        return ""
+    title = lines[0]
+    for nxt in lines[1:3]:
+        if title.endswith((".", ":", "?", "!")) or len(title) + len(nxt) > 250:
+            break
+        # Authors ("A. Smith, B. Jones", "Jane Doe1*") and affiliations end a title.
+        if re.search(r"\d\s*[,*]|[*†‡]|@|\b(university|department|institute)\b", nxt, re.IGNORECASE):
+            break
+        if nxt[:1].islower() or len(title) > 40:
+            title = f"{title} {nxt}"
+        else:
+            break
+    return title[:300]
 
 
 def _first_line(text: str) -> str:
@@ -154,14 +229,15 @@ def read_text(path: Path) -> ParsedDocument:
         raise DocumentUnreadable(f"{path.name} is empty or too short to index.")
     doi_match = _DOI_RE.search(text[:5000])
     doi = normalise_doi(doi_match.group(1)) if doi_match else None
+    page = clean_page(1, text)
     meta = DocumentMeta(
         document_id="",
-        title=_first_line(text) or path.stem,
+        title=_first_line(page.text) or path.stem,
         doi=doi,
         source="text upload",
         filename=path.name,
     )
-    doc = _finish(meta, [PageText(page=1, text=text)])
+    doc = _finish(meta, [page], paged=False)
     doc.meta.document_id = make_document_id(doi=doi, text=text)
     return doc
 
@@ -203,7 +279,7 @@ def _record_document(
         tags=tags or [],
         extra=extra or {},
     )
-    return _finish(meta, [PageText(page=1, text=text)])
+    return _finish(meta, [clean_page(1, text)], paged=False)
 
 
 def parse_bibtex(text: str) -> list[dict[str, str]]:

@@ -560,6 +560,7 @@ class LiteratureStore:
                 "url": meta.url,
                 "license": meta.license,
                 "authors": meta.authors[:20],
+                "paged": ch.paged,
             },
             "page": ch.page,
             "char_start": ch.char_start,
@@ -880,6 +881,8 @@ class LiteratureStore:
             year=entity.get("year") or None,
             score=float(score),
             section=meta.get("section") or "",
+            # Passages stored before 'paged' was recorded: only PDF uploads had real pages.
+            paged=bool(meta.get("paged", "pdf" in (entity.get("source") or "").lower())),
         )
 
     def _dense_params(self, k: int) -> dict[str, Any]:
