@@ -138,11 +138,17 @@ def screening(r: Result) -> str:
     return "\n".join(lines)
 
 
+def _where(c: Result) -> str:
+    from tools.literature.models import location
+
+    return location(bool(c.get("paged", True)), int(c.get("page") or 1), str(c.get("section") or ""))
+
+
 def literature(r: Result) -> str:
     text = r.get("answer", "")
     cites = r.get("citations") or []
     if cites:
-        text += "\n\n" + "\n".join(f"[{c['n']}] {c['title']}, p. {c['page']}" for c in cites)
+        text += "\n\n" + "\n".join(f"[{c['n']}] {c['title']}, {_where(c)}" for c in cites)
     return text
 
 

@@ -134,7 +134,7 @@ def build_graph(
                 "model_used": "step limit",
             }
         known = session_molecules(messages)
-        prompt = [
+        prompt: list[BaseMessage] = [
             SystemMessage(content=f"{SYSTEM_PROMPT}\n\n{known}" if known else SYSTEM_PROMPT),
             *[m for m in messages if not isinstance(m, SystemMessage)],
         ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from rdkit import Chem, RDLogger
+from rdkit import Chem, rdBase
 
 from agents.lexicon import property_terms, question_vocabulary
 from tools.chem.names import (
@@ -28,7 +29,7 @@ from tools.chem.names import (
     synonym_table,
 )
 
-RDLogger.DisableLog("rdApp.*")
+rdBase.DisableLog("rdApp.*")
 _TOKEN = re.compile(r"(?:[^\s,;\"`]|,(?=\d))+")
 _SMILES_HINT = re.compile(r"[()=#\[\]@/\\0-9+*]|[cnos]\d|^[BCNOSPFI][a-z]?[BCNOSPFIclnos]")
 _STOP = frozenset(
@@ -317,7 +318,7 @@ def _is_property_word(token: str) -> bool:
     return token.casefold() in property_terms()
 
 
-def _names(text: str, add: object, taken: list[tuple[int, int]], max_words: int = 5) -> None:
+def _names(text: str, add: Callable[[Mention], None], taken: list[tuple[int, int]], max_words: int = 5) -> None:
     """Names of the tables, longest phrase first, left to right; a drug name followed by salt words is the
     salt (read as its parent)."""
     table = synonym_table()
@@ -337,14 +338,14 @@ def _names(text: str, add: object, taken: list[tuple[int, int]], max_words: int 
             if hit is None and n > 1:
                 hit = salt_parent(phrase)  # multi-word phrases beyond the table are only salts ("sildenafil citrate")
             if hit is not None:
-                add(_mention(phrase, start, hit))  # type: ignore[operator]
+                add(_mention(phrase, start, hit))
                 i += n
                 break
         else:
             i += 1
 
 
-def _systematic_and_spelling(text: str, add: object, taken: list[tuple[int, int]]) -> list[Unknown]:
+def _systematic_and_spelling(text: str, add: Callable[[Mention], None], taken: list[tuple[int, int]]) -> list[Unknown]:
     """Systematic names through OPSIN, then close spellings of table names; what is left and looks like a
     chemical name is returned as unknown."""
     unknown: list[Unknown] = []
@@ -365,7 +366,7 @@ def _systematic_and_spelling(text: str, add: object, taken: list[tuple[int, int]
             lookups += 1
             match = _opsin_name(phrase)
             if match is not None:
-                add(_mention(phrase, start, match))  # type: ignore[operator]
+                add(_mention(phrase, start, match))
                 if phrase_end != end:
                     i += 1
                 continue

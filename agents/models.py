@@ -55,7 +55,7 @@ class ModelEndpoint:
             base_url=self.base_url,
             api_key=self.api_key or "not-needed",  # type: ignore[arg-type]
             timeout=self.timeout_s,
-            max_tokens=self.max_tokens,  # sent as max_completion_tokens (vLLM and llama-server take it)
+            max_completion_tokens=self.max_tokens,  # the field max_tokens by its alias (vLLM and llama-server take it)
             max_retries=0,  # fall back to the next model instead of waiting
             streaming=True,
             temperature=0,

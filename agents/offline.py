@@ -194,7 +194,7 @@ class OfflineChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         reply = self._reply(messages)
         if reply.tool_calls:
-            chunk = AIMessageChunk(
+            message = AIMessageChunk(
                 content="",
                 tool_call_chunks=[
                     {
@@ -208,7 +208,7 @@ class OfflineChatModel(BaseChatModel):
                 ],
                 response_metadata={"model_name": OFFLINE_MODEL_NAME},
             )
-            yield ChatGenerationChunk(message=chunk)
+            yield ChatGenerationChunk(message=message)
             return
         for piece in re.findall(r"\S+\s*|\s+", str(reply.content)):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))

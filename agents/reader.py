@@ -116,12 +116,24 @@ def _encoder() -> Embedder:
     return local_embedder()  # always this machine's CPU model: reading a message never calls the network
 
 
+SHIPPED_VECTORS = Path(__file__).parent / "data" / "reader_vectors.npz"
+
+
+def examples_digest() -> str:
+    """Which examples, embedded by which model: the key of the shipped and cached vectors."""
+    return hashlib.sha256("\n".join([_encoder().fingerprint, *examples()[0]]).encode()).hexdigest()[:16]
+
+
 @cache
 def _vectors() -> np.ndarray:
-    """The labelled examples embedded once per process, cached on disk by content hash (a few seconds saved
-    at each start)."""
+    """The labelled examples' embeddings: shipped with the examples (agents/data/reader_vectors.npz, rebuilt by
+    ``python -m agents.reader``), else embedded once on this machine and cached on disk."""
     texts = examples()[0]
-    digest = hashlib.sha256("\n".join([_encoder().fingerprint, *texts]).encode()).hexdigest()[:16]
+    digest = examples_digest()
+    if SHIPPED_VECTORS.exists():
+        with np.load(SHIPPED_VECTORS) as shipped:
+            if str(shipped["digest"]) == digest and shipped["vectors"].shape == (len(texts), 384):
+                return shipped["vectors"].astype(np.float32)
     cached = _cache_file(digest)
     if cached is not None and cached.exists():
         vectors = np.load(cached)
@@ -138,6 +150,13 @@ def _vectors() -> np.ndarray:
     return vectors
 
 
+def build_shipped_vectors() -> Path:
+    """Embed the examples with the local model and write agents/data/reader_vectors.npz (run after editing them)."""
+    vectors = _encoder().encode([t.casefold() for t in examples()[0]])
+    np.savez_compressed(SHIPPED_VECTORS, digest=np.array(examples_digest()), vectors=vectors.astype(np.float16))
+    return SHIPPED_VECTORS
+
+
 def _cache_file(digest: str) -> Path | None:
     import os
 
@@ -150,7 +169,9 @@ def _cache_file(digest: str) -> Path | None:
 
 def mask(text: str, molecules: Sequence[Mention]) -> str:
     """The message with each molecule replaced by a placeholder (X, Y, Z in order of first appearance)."""
-    out, cursor, names = [], 0, {}
+    out: list[str] = []
+    cursor = 0
+    names: dict[str, str] = {}
     for m in molecules:
         if m.start < cursor:
             continue
@@ -343,3 +364,7 @@ def context_from(turns: Sequence[str], listed: Sequence[str] = ()) -> Context:
             if all(m.smiles != x.smiles for x in molecules):
                 molecules.append(m)
     return Context(tuple(molecules), tuple(last.molecules if last else ()), tuple(listed), last)
+
+
+if __name__ == "__main__":
+    print(f"wrote {build_shipped_vectors()}")

@@ -172,7 +172,13 @@ _MAKE_NOUN = re.compile(
     r"retrosynthesis|retrosynthetic|retro-synthesis|route|routes|scale-up|scaleup|batch|batches|precursors|"
     r"ingredients|feedstock|reagents|herstellung|fabrication|fabricacion|produccion|elaboracion"
 )
-_MAKE_NOUN_PHRASE = re.compile(r"\b(?:starting materials?|synthetic (?:route|pathway|path)s?)\b")
+_MAKE_NOUN_PHRASE = re.compile(
+    r"\b(?:starting materials?|synthetic (?:route|pathway|path)s?|"
+    # a quantity to be made: "GD at 500 g scale", "on a kilo scale", "which reactor and conditions"
+    r"(?:at|on|in) (?:a |the )?(?:\d+(?:[.,]\d+)?\s*(?:mg|g|kg|grams?|kilos?|kilograms?|l|litres?|liters?|tons?|"
+    r"tonnes?|lbs?|pounds?)|kilo|kilogram|gram|multi-?gram|pilot|plant|industrial|production|bulk)[- ]scale|"
+    r"which reactor|what reactor|reactor (?:and|&) conditions)\b"
+)
 _NOT_MAKE = re.compile(
     r"\b(?:routes? (?:of|for) (?:exposure|administration|entry|absorption|uptake|elimination|metabolism|"
     r"degradation|decomposition|disposal)|exposure routes?|precursors? of|make sure|make sense|"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import gzip
+import pickle
 import threading
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from rdkit import Chem, DataStructs, rdBase
@@ -26,16 +28,18 @@ _GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
 @dataclass
 class Reference:
     smiles: str
-    skeleton: str  # first block of the InChIKey: connectivity without stereo or charge
+    skeleton: str  # canonical non-isomeric SMILES of the largest fragment
     name: str = ""
     sources: tuple[str, ...] = ()
     measured: tuple[str, ...] = ()
 
 
 def _skeleton(mol: Chem.Mol) -> str:
-    with rdBase.BlockLogs():
-        key = Chem.MolToInchiKey(mol) or Chem.MolToSmiles(mol)
-    return key.split("-")[0]
+    """The molecule without stereo, charges' counter-ions or isotopes: canonical SMILES of its largest
+    fragment, non-isomeric (fast enough for 55,000 molecules at first use, unlike an InChIKey per molecule)."""
+    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+    largest = max(fragments, key=lambda f: f.GetNumHeavyAtoms()) if len(fragments) > 1 else mol
+    return Chem.MolToSmiles(largest, isomericSmiles=False)
 
 
 def _rows() -> list[tuple[str, str, str, str]]:
@@ -63,29 +67,75 @@ def _rows() -> list[tuple[str, str, str, str]]:
 
 @cache
 def reference_set() -> tuple[list[Reference], list[Any]]:
-    """Every reference molecule once (by skeleton), with its Morgan fingerprint. Built once per process."""
+    """Every reference molecule once (by skeleton), with its Morgan fingerprint: built once per machine (about
+    half a minute) and then read from the cache directory in a second."""
     with _LOCK:
-        by_key: dict[str, Reference] = {}
-        fps: dict[str, Any] = {}
-        for smiles, name, source, measured in _rows():
-            with rdBase.BlockLogs():
-                mol = Chem.MolFromSmiles(smiles)
-            if mol is None or mol.GetNumHeavyAtoms() < 2:
-                continue
-            key = _skeleton(mol)
-            ref = by_key.get(key)
-            if ref is None:
-                by_key[key] = Reference(Chem.MolToSmiles(mol), key, name, (source,), (measured,) if measured else ())
-                fps[key] = _GENERATOR.GetFingerprint(mol)
-                continue
-            if name and not ref.name:
-                ref.name = name
-            if source not in ref.sources:
-                ref.sources += (source,)
-            if measured and measured not in ref.measured:
-                ref.measured += (measured,)
-        refs = list(by_key.values())
-        return refs, [fps[r.skeleton] for r in refs]
+        cached = _read_cache()
+        if cached is not None:
+            return cached
+        refs, fps = _build()
+        _write_cache(refs, fps)
+        return refs, fps
+
+
+def _cache_path() -> Path:
+    import hashlib
+    import os
+
+    from tools.chem.names import DATA_DIR as NAMES_DIR
+    from tools.synthesis.library import DATA_DIR as SYNTHESIS_DIR
+
+    digest = hashlib.sha256()
+    for path in (NAMES_DIR / "name_table.csv", NAMES_DIR / "common_names.csv", SYNTHESIS_DIR / "stock.csv.gz"):
+        digest.update(path.read_bytes())
+    digest.update(rdBase.rdkitVersion.encode())
+    base = os.environ.get("CHEMASSIST_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "chemassist")
+    return Path(base) / f"similar-{digest.hexdigest()[:16]}.pkl"
+
+
+def _read_cache() -> tuple[list[Reference], list[Any]] | None:
+    try:
+        with open(_cache_path(), "rb") as fh:
+            refs, blobs = pickle.load(fh)  # our own file, written below
+    except (OSError, pickle.PickleError, EOFError, ValueError):
+        return None
+    return refs, [DataStructs.ExplicitBitVect(b) for b in blobs]
+
+
+def _write_cache(refs: list[Reference], fps: list[Any]) -> None:
+    path = _cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((refs, [fp.ToBinary() for fp in fps]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home still works, it rebuilds the set in each process
+
+
+def _build() -> tuple[list[Reference], list[Any]]:
+    by_key: dict[str, Reference] = {}
+    fps: dict[str, Any] = {}
+    for smiles, name, source, measured in _rows():
+        with rdBase.BlockLogs():
+            mol = Chem.MolFromSmiles(smiles)
+        if mol is None or mol.GetNumHeavyAtoms() < 2:
+            continue
+        key = _skeleton(mol)
+        ref = by_key.get(key)
+        if ref is None:
+            by_key[key] = Reference(Chem.MolToSmiles(mol), key, name, (source,), (measured,) if measured else ())
+            fps[key] = _GENERATOR.GetFingerprint(mol)
+            continue
+        if name and not ref.name:
+            ref.name = name
+        if source not in ref.sources:
+            ref.sources += (source,)
+        if measured and measured not in ref.measured:
+            ref.measured += (measured,)
+    refs = list(by_key.values())
+    return refs, [fps[r.skeleton] for r in refs]
 
 
 def similar(mol: Chem.Mol, k: int = 5) -> list[dict[str, Any]]:

@@ -150,7 +150,7 @@ def build_tools(ctx: ToolContext | None = None) -> list[BaseTool]:
         (predict_properties, PredictQuery, "Predict solubility, logD, hydration free energy or polymer Tg."),
         (screen_candidates, ScreenQuery, "Design: enumerate analogs of a seed and screen them by windows."),
     ]
-    built = [
+    built: list[BaseTool] = [
         StructuredTool.from_function(_safe(fn), name=fn.__name__, description=desc, args_schema=schema)
         for fn, schema, desc in specs
     ]

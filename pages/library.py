@@ -137,7 +137,7 @@ if tab_docs.open:
                     with st.container(height=520 if len(chunks) > 3 else "content", border=True):
                         for ch in chunks:
                             mark = " · :orange-badge[the passage you opened]" if ch.chunk_id == focus else ""
-                            st.caption(f"page {ch.page} · characters {ch.char_start}–{ch.char_end}{mark}")
+                            st.caption(f"{ch.location} · characters {ch.char_start}–{ch.char_end}{mark}")
                             st.markdown(ui.highlight(ch.content, set()))
                             st.divider()
         elif open_id:

@@ -111,14 +111,14 @@ def search(
     if not hits:
         console.print("No passages found.")
         return
-    table = Table("#", "score", "document", "page", "passage", show_lines=True)
+    table = Table("#", "score", "document", "where", "passage", show_lines=True)
     for i, h in enumerate(hits, start=1):
         text = " ".join(h.content.split())
         table.add_row(
             str(i),
             f"{h.score:.3f}",
             f"{h.title}\n[dim]{h.document_id}[/]",
-            str(h.page),
+            h.location,
             text[:300] + ("…" if len(text) > 300 else ""),
         )
     console.print(table)
@@ -161,7 +161,7 @@ def ask(
     console.print(result.answer, highlight=False)
     for c in result.citations:
         console.print(
-            f"[bold][{c.n}][/] {c.title} ({c.document_id}), page {c.page}, characters {c.char_start}-{c.char_end}",
+            f"[bold][{c.n}][/] {c.title} ({c.document_id}), {c.location}, characters {c.char_start}-{c.char_end}",
             highlight=False,
         )
     if result.mode == "extractive" and not result.insufficient_evidence:

@@ -12,6 +12,7 @@ from app.services import molecules
 from app.services.sessions import ArtifactInfo
 from app.ui.molecules import show_svg
 from app.ui.text import code, escape
+from tools.literature.models import location
 
 
 def _svg(smiles: str, size: int = 260) -> None:
@@ -60,7 +61,7 @@ def _prediction_rows(predictions: list[dict[str, Any]]) -> pd.DataFrame:
 
 def table(payload: dict[str, Any]) -> None:
     if "predictions" in payload:
-        st.markdown(code(payload.get("smiles")))
+        st.markdown(code(str(payload.get("smiles"))))
         st.dataframe(_prediction_rows(payload["predictions"]), hide_index=True)
         if any(p.get("in_domain") is False for p in payload["predictions"]):
             st.warning("Some predictions are outside the model's applicability domain: treat them with caution.")
@@ -111,7 +112,8 @@ def route(payload: dict[str, Any]) -> None:
 
 
 def citation(payload: dict[str, Any]) -> None:
-    st.markdown(f"**\\[{payload.get('n')}\\] {escape(payload.get('title', ''))}**, page {payload.get('page')}")
+    where = location(bool(payload.get("paged", True)), int(payload.get("page") or 1), str(payload.get("section") or ""))
+    st.markdown(f"**\\[{payload.get('n')}\\] {escape(payload.get('title', ''))}**, {escape(where)}")
     st.caption(
         f"{escape(payload.get('document_id', ''))} · characters {payload.get('char_start')}–{payload.get('char_end')}"
     )

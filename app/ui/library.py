@@ -99,7 +99,7 @@ def hit(h: SearchHit, rank: int, words: set[str], score_label: str) -> None:
     with st.container(border=True):
         st.markdown(f"**{rank}. {md_escape(h.title)}**")
         st.caption(
-            f"page {h.page} · {score_label} {h.score:.4f} · {h.source or 'unknown source'}"
+            f"{h.location} · {score_label} {h.score:.4f} · {h.source or 'unknown source'}"
             + (f" · {h.year}" if h.year else "")
             + f" · `{h.document_id}`"
         )
@@ -107,10 +107,11 @@ def hit(h: SearchHit, rank: int, words: set[str], score_label: str) -> None:
 
 
 def citation(c: Citation, words: set[str]) -> None:
-    with st.expander(f"\\[{c.n}\\] {md_escape(c.title)} · page {c.page}", expanded=c.n == 1):
+    with st.expander(f"\\[{c.n}\\] {md_escape(c.title)} · {md_escape(c.location)}", expanded=c.n == 1):
         st.markdown(highlight(c.passage, words))
         st.caption(
-            f"`{c.document_id}` · page {c.page} · characters {c.char_start}–{c.char_end} · support {c.support:.2f}"
+            f"`{c.document_id}` · {md_escape(c.location)} · characters {c.char_start}–{c.char_end} · "
+            f"support {c.support:.2f}"
         )
 
 

@@ -48,7 +48,7 @@ from tools.chem.provenance import PROVENANCE
 DATA_DIR = Path(__file__).parent / "data"
 AZIDE_MIN_RATIO = 3.0  # (C + O) / N at or above which an organic azide is isolable (Bräse et al. 2005)
 CARBONS_PER_ENERGETIC_GROUP = 6  # the "rule of six" (Bräse et al. 2005, after Smith 1966)
-TYPO_MIN_LETTERS = 6
+TYPO_MIN_LETTERS = 5
 _RULE_SOURCE = "Bräse et al., Angew. Chem. Int. Ed. 2005, 44, 5188 (doi:10.1002/anie.200400657)"
 
 

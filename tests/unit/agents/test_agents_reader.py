@@ -122,3 +122,13 @@ def test_a_conversation_survives_bad_input_and_answers_in_the_unit_asked():
     answer = str(state["messages"][-1].content)
     first = answer.split("\n")[0]
     assert "°C" in first and "predicted glass transition temperature Tg" in first
+
+
+def test_the_shipped_example_vectors_belong_to_the_examples():
+    """Edit reader_examples.jsonl and this fails until `python -m agents.reader` rebuilds the vectors."""
+    import numpy as np
+
+    from agents.reader import SHIPPED_VECTORS, examples_digest
+
+    with np.load(SHIPPED_VECTORS) as shipped:
+        assert str(shipped["digest"]) == examples_digest()
