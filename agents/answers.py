@@ -30,7 +30,8 @@ def _num(value: Any, digits: int = 2) -> str:
 
 def molecule(r: Result) -> str:
     lines = [
-        f"**{r.get('input', '')}**: `{r['canonical_smiles']}`, {r['formula']}, InChIKey `{r['inchikey']}`",
+        f"**{r.get('input', '')}**: `{r['canonical_smiles']}`, {r['formula']}"
+        + (f", InChIKey `{r['inchikey']}`" if r.get("inchikey") else " (a repeat unit: no standard InChI)"),
         "",
         "| descriptor | value | unit |",
         "|---|---|---|",

@@ -2,6 +2,8 @@
 an instructor reviews feedback on the Feedback review page."""
 
 import json
+import shutil
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
@@ -52,6 +54,28 @@ def test_download_json_export_and_import_it_back(live_app, page, tmp_path):
     assert len(copies) == 2
     restored = sessions.list_artifacts(bob, copies[0].id)
     assert restored[0].payload["canonical_smiles"] == document["artifacts"][0]["payload"]["canonical_smiles"]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_download_pdf_export_reads_as_a_printed_document(live_app, page, tmp_path):
+    bob = accounts.create_user("bob", PASSWORD)
+    info, answer = session_with_a_molecule(bob)
+    answer_md = "| descriptor | value |\n|---|---|\n| **formula** | C9H8O4 |\n\nSMILES *CC(*)c1ccccc1 is not aspirin."
+    sessions.add_message(bob, info.id, "assistant", answer_md, model="offline (no language model connected)")
+    sign_in(page, live_app, "bob", PASSWORD)
+
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Export", exact=True).first.click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="PDF", exact=True).click()
+    pdf = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+    pages = text.split("\f")[:-1]
+    assert TITLE in pages[0] and "chemassist version" in pages[0]
+    assert f"Page 2 of {len(pages)}" in pages[1]
+    assert "|---|" not in text and "**" not in text
+    assert "*CC(*)c1ccccc1" in text
 
 
 def test_instructor_marks_feedback_reviewed(live_app, page):

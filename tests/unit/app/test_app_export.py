@@ -220,14 +220,15 @@ def test_markdown_has_the_conversation_molecule_table_route_and_a_deduplicated_b
     for expected in [
         "## 1. Question",
         "### Answer (chem-lora (chemistry)",
-        "molecule_info(query='paracetamol'), 0.10 s: ok",
-        "search_literature(question='How?'): error: x",
+        "molecule\\_info(query='paracetamol'), 0.10 s: ok",  # escaped: shows as molecule_info
+        "search\\_literature(question='How?'): error: x",
         "| Formula | C8H9NO2 |",
-        "| SMILES | CC(=O)Nc1ccc(O)cc1 |",
-        "| Glass transition | 412.0 | [350.5, 470.2] (90%) | K | OUTSIDE domain | lgbm-tg (test RMSE 35.0) |",
-        "1. O=[N+]([O-])c1ccc(O)cc1 → Nc1ccc(O)cc1 (Nitro reduction",
-        "2. Nc1ccc(O)cc1 + CC(=O)OC(C)=O → CC(=O)Nc1ccc(O)cc1 (N-acylation",
-        "## Bibliography\n\n1. Acetaminophen synthesis (doc-a), pages 3, 7\n2. Analgesics review (doc-b), page 12\n",
+        "| SMILES | `CC(=O)Nc1ccc(O)cc1` |",
+        "| Glass transition | 412.0 | \\[350.5, 470.2\\] (90%) | K | OUTSIDE domain | lgbm-tg (test RMSE 35.0) |",
+        "1. `O=[N+]([O-])c1ccc(O)cc1` → `Nc1ccc(O)cc1` (Nitro reduction",
+        "2. `Nc1ccc(O)cc1` + `CC(=O)OC(C)=O` → `CC(=O)Nc1ccc(O)cc1` (N-acylation",
+        "## Bibliography\n\n1. Acetaminophen synthesis (document doc-a), pages 3, 7\n"
+        "2. Analgesics review (document doc-b), page 12\n",
     ]:
         assert expected in md, expected
 
