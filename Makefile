@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: run test lint format layers unit integration e2e bench clean help
+.PHONY: run test lint format layers typecheck unit integration e2e bench clean help
 
 help:
 	@echo "make run    - install (first time), migrate, create the first admin, start the app"
-	@echo "make test   - ruff, layer check, pytest (unit, integration, end-to-end in Chromium)"
+	@echo "make test   - ruff, layer check, mypy, pytest (unit, integration, end-to-end in Chromium)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 # Reinstall only when the project's dependencies change.
@@ -33,7 +33,11 @@ lint: $(STAMP)
 layers:
 	$(BIN)/python $(SHARED)/tools/check_layers.py .
 
-test: $(STAMP) lint layers
+# The packages and pages to check are listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint layers typecheck
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; exit $$rc
 
@@ -54,4 +58,4 @@ bench: $(STAMP)
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -76,7 +76,7 @@ class ModelChain:
         key = (endpoint, tuple(getattr(t, "name", str(t)) for t in tools))
         if key not in self._bound:
             model = endpoint.chat_model() if endpoint else self.offline
-            self._bound[key] = model.bind_tools(tools) if tools else model  # type: ignore[attr-defined]
+            self._bound[key] = model.bind_tools(tools) if tools else model
         return self._bound[key]
 
     def order(self, role: str) -> list[ModelEndpoint]:
@@ -109,14 +109,14 @@ class ModelChain:
         for endpoint in self.order(role):
             try:
                 reply = self._model(endpoint, tools).invoke(messages, config=config, **headers)
-                return reply, f"{endpoint.model} ({endpoint.role})", notes  # type: ignore[return-value]
+                return reply, f"{endpoint.model} ({endpoint.role})", notes
             except UNREACHABLE as exc:
                 notes.append(
                     f"The {endpoint.role} model '{endpoint.model}' at {endpoint.base_url} failed: "
                     f"{type(exc).__name__}. "
                 )
         reply = self._model(None, tools).invoke(messages, config=config)
-        return reply, OFFLINE_MODEL_NAME, notes  # type: ignore[return-value]
+        return reply, OFFLINE_MODEL_NAME, notes
 
 
 def outside_provider(reply: BaseMessage) -> str | None:

@@ -71,7 +71,13 @@ def calls_for(reading: Reading, available: Sequence[str]) -> list[dict[str, Any]
         seen.setdefault(m.smiles, m.query if m.start >= 0 else m.smiles)
     queries = list(seen.values())[:MAX_MOLECULES]
     calls: list[dict[str, Any]] = []
-    if intent == "literature" or (not queries and intent != "help" and len(text.split()) > 3 and not reading.unknown):
+    topical = _topic_words(reading)
+    unclear_help = intent == "help" and (reading.confidence < 0.8 or reading.similarity < 0.55)
+    if (
+        intent == "literature"
+        or (not queries and intent != "help" and len(text.split()) > 3 and not reading.unknown)
+        or (not queries and unclear_help and topical >= 5)
+    ):
         calls = [_call("search_literature", {"question": text})]
     elif not queries:
         calls = []
@@ -94,7 +100,95 @@ def calls_for(reading: Reading, available: Sequence[str]) -> list[dict[str, Any]
                 calls.append(_call("molecule_info", {"query": q}))
             if model:
                 calls.append(_call("predict_properties", {"query": q, "properties": model}))
+    asked = bool(reading.descriptor_properties or reading.model_properties)
+    searched = any(c["name"] == "search_literature" for c in calls)
+    research = topical >= 6 and (not asked or reading.confidence < 0.65) or topical >= 3 and reading.confidence < 0.5
+    if queries and research and not searched and not reading.from_context:
+        # a research question that names molecules ("do fluorinated bambusurils transport chloride better?"):
+        # the facts of each molecule, and what the library says
+        calls.append(_call("search_literature", {"question": text}))
     return [c for c in calls if c["name"] in available]
+
+
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "and",
+        "or",
+        "in",
+        "on",
+        "is",
+        "it",
+        "its",
+        "this",
+        "that",
+        "me",
+        "i",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "be",
+        "are",
+        "was",
+        "were",
+        "what",
+        "which",
+        "who",
+        "how",
+        "with",
+        "from",
+        "by",
+        "at",
+        "as",
+        "than",
+        "then",
+        "them",
+        "they",
+        "their",
+        "these",
+        "those",
+        "there",
+        "here",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "yes",
+        "please",
+        "pls",
+        "any",
+        "some",
+        "all",
+        "about",
+        "into",
+        "over",
+        "under",
+        "between",
+        "vs",
+        "versus",
+    ]
+)
+
+
+def _topic_words(reading: Reading) -> int:
+    """Words of the message beyond its molecules and function words: how much topic it carries."""
+    from agents.reader import mask
+
+    words = re.findall(r"[A-Za-z][\w\-/]*", mask(reading.text, reading.molecules))
+    return sum(1 for w in words if w.casefold() not in _FUNCTION_WORDS and w not in ("X", "Y", "Z"))
 
 
 def _smiles_of(reading: Reading, text: str) -> str:
@@ -156,7 +250,7 @@ class OfflineChatModel(BaseChatModel):
     def model_name(self) -> str:
         return OFFLINE_MODEL_NAME
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflineChatModel:
         names = tuple(getattr(t, "name", None) or t.__name__ for t in tools)
         return self.model_copy(update={"tool_names": names})
 

@@ -217,15 +217,20 @@ if result is None:
     st.stop()
 
 st.subheader("Result")
+# Headline, metrics and conclusion all come from this one verdict, so they cannot disagree.
+summary = compute.verdict(result, utilisation / 100, f"{count} x {gpu_name}")
+(st.success if summary.cheaper == "self-hosted" else st.info)(f"**{summary.headline}**", icon=":material/paid:")
+st.caption(summary.assumptions)
+per_m = result.self_hosted_usd_per_m_at_volume
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(
-    "Self-hosted per M tokens",
-    ui.money(result.self_hosted_usd_per_m),
-    help=f"Per million output tokens at {utilisation} % utilisation; their input tokens are included through "
-    "prefill time.",
+    "Self-hosted $/M at volume",
+    ui.money(per_m) if per_m is not None else "n/a",
+    help=f"This month's self-hosted bill ÷ {volume_m:g} M output tokens. Used to its capacity at {utilisation} % "
+    f"utilisation one deployment would cost {ui.money(result.self_hosted_usd_per_m)} per M.",
 )
 m2.metric(
-    "Cloud per M tokens",
+    "Cloud $/M at volume",
     ui.money(result.cloud_usd_per_m),
     help=f"Per million output tokens, including the {ratio:g} input tokens billed with each.",
 )
@@ -247,11 +252,7 @@ m4.metric(
 (st.info if result.break_even_output_tokens_per_month is not None else st.warning)(
     ui.break_even_text(result), icon=":material/balance:"
 )
-st.caption(
-    f"At your volume the {result.cheaper} option is cheaper. One deployment serves up to "
-    f"{ui.millions(result.capacity_output_tokens_per_month)} output tokens a month at {utilisation} % utilisation; "
-    "more volume adds whole deployments (the steps)."
-)
+st.markdown(summary.conclusion)
 
 if result.break_even_output_tokens_per_month is not None:  # zoom on the crossing and the user's volume
     top = 2.5 * max(result.output_tokens_per_month, result.break_even_output_tokens_per_month)

@@ -31,9 +31,14 @@ c1.metric("Documents", f"{len(docs):,}")
 c2.metric("Passages", f"{sum(d.n_chunks for d in docs):,}")
 c3.metric("Private to you", f"{sum(d.visibility == 'private' for d in docs):,}")
 
-if ui.job_running():
-    ui.job_progress()
-ui.last_job_report()
+# An upload's progress and report show in the Upload tab, where the chemist pressed the button (above the tabs
+# they were missed); the demo library's, started from this page's top, stay here.
+_job = st.session_state.get(ui._JOB) or st.session_state.get(ui._LAST)
+upload_job = _job is not None and _job[0] == "upload"
+if not upload_job:
+    if ui.job_running():
+        ui.job_progress()
+    ui.last_job_report()
 
 if not docs and not ui.job_running():
     st.info(
@@ -255,6 +260,10 @@ MAX_MB = library.DEFAULT_MAX_BYTES // (1024 * 1024)
 
 if tab_upload.open:
     with tab_upload:
+        if upload_job:
+            if ui.job_running():
+                ui.job_progress()
+            ui.last_job_report()
         n = st.session_state.setdefault("lib_upload_n", 0)
         files = st.file_uploader(
             f"Papers: PDF, text, Markdown, BibTeX, RIS or JSON lines records (up to {MAX_MB} MB each)",

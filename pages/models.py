@@ -1,6 +1,9 @@
 """Models page: the model catalog, a GPU sizing calculator, the placement plan with its exact command lines and
 systemd units, and the status of the supervised model servers. Everyone sees it; admins start and stop servers."""
 
+from pathlib import Path
+from typing import TypedDict
+
 import pandas as pd
 import streamlit as st
 
@@ -8,6 +11,17 @@ from app.errors import ChemassistError
 from app.services import access, serving
 from app.ui import auth
 from app.ui import serving as ui
+
+
+class CustomArchitecture(TypedDict, total=False):
+    """The architecture numbers of a model not in the catalog, as serving.model_for_sizing takes them."""
+
+    params_b: float
+    layers: int
+    kv_heads: int
+    head_dim: int
+    attention_heads: int
+
 
 account = auth.require_account()
 is_admin = access.can_control_servers(account)  # starts and stops the lab's model servers
@@ -38,7 +52,7 @@ with ui.reported("Reading the catalog"):
 
 
 @st.fragment(run_every=5)
-def _live_load(state_dir) -> None:  # type: ignore[no-untyped-def]
+def _live_load(state_dir: Path) -> None:
     """Tokens/s and queue of each healthy backend (from its /metrics) and this host's GPUs, every 5 s."""
     st.markdown("**Live load**")
     previous = st.session_state.get("models_load_readings", {})
@@ -76,7 +90,7 @@ with tab_sizing:
     sources = ["From the catalog", "Custom architecture"] if catalog else ["Custom architecture"]
     source = st.segmented_control("Model", sources, default=sources[0], key="size_source") or sources[0]
     base = None
-    custom: dict[str, float | int] = {}
+    custom: CustomArchitecture = {}
     if source == "From the catalog" and catalog is not None:
         names = [m.name for m in catalog.models]
         default = next((i for i, m in enumerate(catalog.models) if m.params_b >= 60), 0)

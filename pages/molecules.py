@@ -167,7 +167,7 @@ with tab_search:
     batch = st.session_state.get("mol_batch")
     sources = ["Pasted list"] + ([f"Batch: {batch['label']}"] if batch else [])
     source = st.radio("Search in", sources, horizontal=True, key="mol_search_source")
-    if source == "Pasted list":
+    if source == "Pasted list" or not batch:
         col_list, col_example = st.columns([5, 1], vertical_alignment="bottom")
         col_example.button(
             "Example set", key="mol_example_set", on_click=lambda: st.session_state.update(mol_search_list=EXAMPLE_SET)
@@ -283,17 +283,18 @@ with tab_batch:
     fast = col_opts.toggle(
         "Descriptors only (faster)", key="mol_fast", help="Skips InChIKeys, rule filters, alerts and the safety screen."
     )
-    if col_opts.button("Analyse file", type="primary", icon=":material/play_arrow:", disabled=upload is None):
+    analyse = col_opts.button("Analyse file", type="primary", icon=":material/play_arrow:", disabled=upload is None)
+    if analyse and upload is not None:
         bar = st.progress(0.0, text=f"Reading {upload.name}…")
 
         def _progress(done: int, total: int) -> None:
             bar.progress(done / total if total else 1.0, text=f"Analysed {done:,} of {total:,} molecules")
 
         with ui.reported(f"Analysing {upload.name}"):
-            result = molecules.analyse_upload(
+            analysis = molecules.analyse_upload(
                 upload.getvalue(), upload.name, smiles_column=column.strip() or None, progress=_progress, fast=fast
             )
-            st.session_state["mol_batch"] = {"label": upload.name, "rows": result.rows, "failures": result.failures}
+            st.session_state["mol_batch"] = {"label": upload.name, "rows": analysis.rows, "failures": analysis.failures}
             st.session_state.pop("mol_search_result", None)
             st.session_state.pop("mol_mcs", None)
         bar.empty()

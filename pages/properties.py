@@ -73,6 +73,7 @@ def _add_to_session(label: str, kind_title: str, payload: dict, key: str) -> Non
             st.success(f"Added {mdtext.escape(label)} to “{mdtext.escape(current.title)}”.", icon=":material/check:")
 
 
+ui.unit_picker()  # above the tabs: one choice of units for predictions, screens and their drawings
 tab_predict, tab_screen, tab_cards = st.tabs(["Predict", "Screen", "Model cards"], key="prop_tab", on_change="rerun")
 
 with tab_predict:
@@ -303,10 +304,11 @@ with tab_screen:
         top = [r for r in rows if not r.get("error")][:8]
         if top:
             rank_prop = next(iter(top[0]["predictions"]))
-            legends = [ui.grid_legend(r, rank_prop) for r in top]
+            bounds = (payload.get("windows") or {}).get(rank_prop, ())
+            legends = [ui.grid_legend(r, rank_prop, bounds) for r in top]
             with reported("Drawing the top candidates"):
                 ui.structure_grid([r["smiles"] for r in top], legends)
-        table = ui.screen_table(rows[:TABLE_PICTURES], payload.get("seed_smiles"))
+        table = ui.screen_table(rows[:TABLE_PICTURES], payload.get("seed_smiles"), windows=payload.get("windows"))
         st.dataframe(
             ui.styled(table),
             hide_index=True,
@@ -320,7 +322,9 @@ with tab_screen:
         col_csv, col_add = st.columns([1, 4])
         col_csv.download_button(
             f"CSV ({len(rows)} rows)",
-            ui.screen_table(rows, payload.get("seed_smiles"), pictures=False).to_csv(index=False),
+            ui.screen_table(rows, payload.get("seed_smiles"), pictures=False, windows=payload.get("windows")).to_csv(
+                index=False
+            ),
             file_name="screen.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -339,7 +343,8 @@ with tab_cards:
                 [
                     {
                         "property": c["label"],
-                        "RMSE random split": round(c["random_split"]["rmse"], 3),
+                        "RMSE random split (3 seeds, mean)": round(c["random_split"]["rmse"], 3),
+                        "RMSE shipped model (random split, seed 0)": round(c["shipped_split"]["rmse"], 3),
                         "RMSE scaffold split": round(c["scaffold_split"]["rmse"], 3),
                         "unit": c["unit"],
                         "90% coverage": round(c["random_split"]["coverage_90_pooled"], 3),

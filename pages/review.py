@@ -1,7 +1,9 @@
 """Feedback review page (instructors and admins): read feedback with its question and answer, correct it, mark it
 reviewed, and download the reviewed examples as fine-tuning data."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -24,7 +26,7 @@ if flash := st.session_state.pop("review_flash", None):
     (st.error if flash[0] == "error" else st.success)(text.escape(flash[1]))
 
 
-def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
+def _attempt(action: Callable[[], object], success: str) -> None:
     try:
         action()
     except ChemassistError as exc:
@@ -82,17 +84,14 @@ for item in items:
                 )
                 save, save_reviewed = st.columns(2)
                 if save.form_submit_button("Save correction"):
-                    _attempt(
-                        lambda i=item.feedback_id, c=correction: review.set_correction(account, i, c),
-                        "Correction saved.",
-                    )
+                    _attempt(partial(review.set_correction, account, item.feedback_id, correction), "Correction saved.")
                 if save_reviewed.form_submit_button("Save and mark reviewed", type="primary"):
                     _attempt(
-                        lambda i=item.feedback_id, c=correction: review.set_correction(account, i, c, reviewed=True),
+                        partial(review.set_correction, account, item.feedback_id, correction, reviewed=True),
                         "Marked reviewed.",
                     )
             if item.reviewed and st.button("Mark unreviewed", key=f"unreview_{item.feedback_id}"):
-                _attempt(lambda i=item.feedback_id: review.mark_reviewed(account, i, False), "Marked unreviewed.")
+                _attempt(partial(review.mark_reviewed, account, item.feedback_id, False), "Marked unreviewed.")
 
 st.divider()
 st.subheader("Fine-tuning data")

@@ -3,14 +3,17 @@ participants join with the code, work through sections and exercises and press C
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app.db.models import Role
 from app.errors import ChemassistError
 from app.services import sessions, workshops
+from app.services.workshops import ExerciseProgress
 from app.ui import auth, state, text
 from app.ui.chat_job import ChatJob
 from app.workshops import builtin_packs
 from app.workshops.checks import accepts_answer
+from app.workshops.pack import Exercise
 
 account = auth.require_account()
 state.follow_pending_chat()  # the live dashboard's timer can undo a switch to the Chat page
@@ -42,10 +45,20 @@ def _ask_in_chat(session_id: int, prompt: str) -> None:
     state.go_to_chat(session_id)
 
 
+def _exercise_session(workshop_id: int, exercise_id: str) -> int:
+    """The participant's research session for the exercise, created on first use."""
+    session_id = workshops.start_exercise(account, workshop_id, exercise_id).session_id
+    assert session_id is not None, "start_exercise links a session to the exercise it returns"
+    return session_id
+
+
 if flash := st.session_state.pop("workshops_flash", None):
     (st.error if flash[0] == "error" else st.success)(text.escape(flash[1]))
 
 mine = workshops.list_workshops(account)
+col_create: DeltaGenerator | None
+join_box: DeltaGenerator
+create_box: DeltaGenerator | None
 if mine:  # the workshop itself is the page; joining or creating another stays one click away
     col_join, col_create = st.columns(2)
     join_box = col_join.expander("Join another workshop", icon=":material/login:")
@@ -195,7 +208,7 @@ def _dashboard() -> None:
             state.go_to_chat(pick[2])
 
 
-def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
+def _exercise(exercise: Exercise, progress: ExerciseProgress) -> None:
     with st.container(border=True, key=f"exercise_{exercise.id}"):
         st.markdown(f"**{text.escape(exercise.title)}** {BADGES[progress.status]}")
         st.markdown(text.protect_chemistry(exercise.task))
@@ -229,9 +242,9 @@ def _exercise(exercise, progress) -> None:  # type: ignore[no-untyped-def]
         if exercise.prompt and buttons.button(
             "Ask in chat", key=f"ask_{exercise.id}", icon=":material/chat:", help=exercise.prompt
         ):
-            _ask_in_chat(workshops.start_exercise(account, current.id, exercise.id).session_id, exercise.prompt)
+            _ask_in_chat(_exercise_session(current.id, exercise.id), exercise.prompt)
         if buttons.button("Open exercise session", key=f"open_{exercise.id}", icon=":material/open_in_new:"):
-            state.go_to_chat(workshops.start_exercise(account, current.id, exercise.id).session_id)
+            state.go_to_chat(_exercise_session(current.id, exercise.id))
         if exercise.prompt:
             st.caption(f"Suggested question: “{text.escape(exercise.prompt)}”")
         if progress.explanation:

@@ -249,7 +249,7 @@ class Catalog(BaseModel):
             for adapter in model.adapters:
                 if adapter.role == role:
                     return ServedModel(
-                        role=role,  # type: ignore[arg-type]
+                        role=role,
                         served_name=adapter.name,
                         base_model=model.name,
                         adapter=adapter.name,
@@ -258,7 +258,7 @@ class Catalog(BaseModel):
         for model in self.models:
             if model.role == role:
                 return ServedModel(
-                    role=role,  # type: ignore[arg-type]
+                    role=role,
                     served_name=model.name,
                     base_model=model.name,
                     endpoint=model.endpoint,

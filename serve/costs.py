@@ -208,6 +208,15 @@ class Comparison:
     def cheaper(self) -> str:
         return "self-hosted" if self.self_hosted_usd_per_month < self.cloud_usd_per_month else "cloud"
 
+    @property
+    def self_hosted_usd_per_m_at_volume(self) -> float | None:
+        """What self-hosting really costs per million output tokens at this volume: the month's bill for
+        whole deployments divided by the tokens served (None at zero volume). Unlike `self_hosted_usd_per_m`
+        (a deployment used to its capacity), this always ranks the two options as the monthly bills do."""
+        if self.output_tokens_per_month <= 0:
+            return None
+        return self.self_hosted_usd_per_month / (self.output_tokens_per_month / 1e6)
+
 
 def compare(h: SelfHosted, c: CloudApi, output_tokens_per_month: float, input_per_output: float) -> Comparison:
     """Self-hosted versus cloud at one monthly volume, with total cost over the amortisation period."""

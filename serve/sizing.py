@@ -186,8 +186,8 @@ def explain_no_fit(
     hints = []
     context = context or model.context_length
     if last and last.weights_per_gpu_gb <= last.usable_per_gpu_gb:
-        kv_tok = kv_bytes_per_token_per_gpu(model, last.tp)
-        max_ctx = int(last.kv_budget_per_gpu_gb * GB // kv_tok)
+        # The same count the reason states ("holds only N tokens"), not one recomputed from the rounded GB.
+        max_ctx = last.max_tokens_in_cache
         if max_ctx >= 256:
             hints.append(f"a context of {max_ctx} tokens or less would fit")
     order = sorted(BYTES_PER_PARAM, key=BYTES_PER_PARAM.__getitem__, reverse=True)
@@ -212,4 +212,5 @@ def explain_no_fit(
                 hints.append(f"{n} x {gpus[0].name} would hold it at {model.quantization.upper()} (TP={n})")
                 break
     advice = ("; ".join(hints) + ".") if hints else "try a larger GPU."
+    advice = advice[0].upper() + advice[1:]  # a new sentence after the reason's full stop
     return f"{model.name} does not fit {len(gpus)} x {gpus[0].name}: {why}. {advice}"

@@ -7,12 +7,14 @@ counters; tokens/s is the growth of a counter between two readings divided by th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
 # Sample names by engine: (generated tokens, prompt tokens) counters; running, waiting and KV-cache-use gauges.
-ENGINE_METRICS = {
+ENGINE_METRICS: dict[str, dict[str, tuple[str, ...]]] = {
     "vllm": {
         "generated": ("vllm:generation_tokens_total",),
         "prompt": ("vllm:prompt_tokens_total",),
@@ -138,7 +140,7 @@ def read_gpus() -> tuple[list[GpuReading], str | None]:
         pynvml.nvmlShutdown()
 
 
-def _milliwatts(read, handle) -> float | None:  # type: ignore[no-untyped-def]
+def _milliwatts(read: Callable[[Any], int], handle: Any) -> float | None:
     """Watts from an NVML milliwatt reading; None where the card does not report it (some consumer cards)."""
     import pynvml
 

@@ -134,7 +134,7 @@ class LazyGroup(TyperGroup):
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
             # An unknown name: Typer's error suggests close matches among the commands it holds, so let it hold
             # every command's summary (nothing is imported on this path).
-            self.commands = {name: _summary_of(name) for name in COMMANDS} | self.commands
+            self.commands = {name: _summary_of(name) for name in COMMANDS} | dict(self.commands)
         return super().resolve_command(ctx, args)
 
 

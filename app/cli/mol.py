@@ -172,7 +172,7 @@ def similar(
         return
     table = Table("row", "name", "SMILES", "Tanimoto", title=f"Most similar to {chem.to_smiles(target)} ({kind})")
     for r in rows:
-        table.add_row(str(r["row"]), r["name"] or "", r["smiles"], f"{r['tanimoto']:.3f}")
+        table.add_row(str(r["row"]), str(r["name"] or ""), str(r["smiles"]), f"{r['tanimoto']:.3f}")
     console.print(table)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -16,11 +17,14 @@ from app.cli.common import console, friendly_errors, print_json
 from app.errors import ValidationFailed
 from app.services import synthesis as service
 
+if TYPE_CHECKING:
+    from typer._click import Context
+
 
 class _DefaultToSearch(TyperGroup):
     """Treat a first argument that is not a sub-command as the target of `search`."""
 
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["search", *args]
         return super().parse_args(ctx, args)

@@ -75,8 +75,8 @@ def plan(
             f"{spec.name}: {env + ' ' if env else ''}{shlex.join(spec.argv)}", highlight=False, soft_wrap=True
         )
     console.print("\n[bold]Library embeddings[/]")
-    for line in _library_embeddings(result.catalog.models):
-        console.print(f"- {line['note']}", highlight=False, soft_wrap=True)
+    for embedding in _library_embeddings(result.catalog.models):
+        console.print(f"- {embedding['note']}", highlight=False, soft_wrap=True)
 
 
 def _library_embeddings(models: list[ModelEntry]) -> list[dict[str, str | bool | None]]:

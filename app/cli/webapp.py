@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from types import FrameType
+from typing import NoReturn
 
 import typer
 
@@ -38,8 +39,8 @@ def init(
     if ask and bootstrap.accounts.count_admins() == 0:
         console.print(f"No administrator yet. Choose a password for '{admin}' (empty: generate one).")
         password = typer.prompt("Password", hide_input=True, default="", show_default=False) or None
-        if password:
-            typer.prompt("Repeat", hide_input=True, confirmation_prompt=False) == password or _mismatch()
+        if password and typer.prompt("Repeat", hide_input=True, confirmation_prompt=False) != password:
+            _mismatch()
     created = bootstrap.ensure_admin(admin, password)
     if created and created.password:
         console.print(
@@ -76,7 +77,7 @@ def _load_demo_library() -> None:
         )
 
 
-def _mismatch() -> None:
+def _mismatch() -> NoReturn:
     console.print("[red]The passwords differ; nothing was created.[/]")
     raise typer.Exit(1)
 

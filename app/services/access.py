@@ -22,7 +22,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 from sqlalchemy import CompoundSelect, select
 from sqlalchemy.orm import Session
@@ -76,6 +76,14 @@ def _actor_param(fn: Callable[..., Any]) -> str:
     if len(names) != 1:
         raise TypeError(f"{fn.__qualname__}: a guarded service takes exactly one 'actor' or 'account' parameter")
     return names[0]
+
+
+@overload
+def guarded(fn: Callable[P, R], *, requires: Role | None = None) -> Callable[P, R]: ...
+
+
+@overload
+def guarded(fn: None = None, *, requires: Role | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
 def guarded(

@@ -89,16 +89,17 @@ def _checkpointer(url: str) -> Any:
         conn = sqlite3.connect(parsed.database or ":memory:", check_same_thread=False, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         saver = SqliteSaver(conn)
-    else:
-        import psycopg
-        from langgraph.checkpoint.postgres import PostgresSaver
-        from psycopg.rows import dict_row
+        saver.setup()
+        return saver
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
 
-        conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)
-        saver = PostgresSaver(conn)  # type: ignore[arg-type]
-    saver.setup()
-    return saver
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    pg_conn = psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    pg_saver = PostgresSaver(pg_conn)
+    pg_saver.setup()
+    return pg_saver
 
 
 @dataclass(frozen=True)
@@ -264,8 +265,9 @@ def send(
             for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
                 if isinstance(message, AIMessage) and message.tool_calls:
                     for c in message.tool_calls:
-                        calls[c["id"]] = ToolCallRecord(c["id"], c["name"], c["args"])
-                        emit("tool_call", calls[c["id"]].as_dict())
+                        call_id = c["id"] or ""  # the models here always give one; a ToolMessage answers it by id
+                        calls[call_id] = ToolCallRecord(call_id, c["name"], c["args"])
+                        emit("tool_call", calls[call_id].as_dict())
                 elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
                     record = calls[message.tool_call_id]
                     record.duration_s = time.monotonic() - record.started

@@ -34,6 +34,7 @@ __all__ = [
     "Comparison",
     "CostCurve",
     "GpuCost",
+    "Verdict",
     "SelfHosted",
     "assumption_rows",
     "cloud",
@@ -41,6 +42,7 @@ __all__ = [
     "defaults_for",
     "run",
     "self_hosted",
+    "verdict",
 ]
 
 
@@ -72,6 +74,62 @@ def run(h: SelfHosted, c: CloudApi, output_tokens_per_month: float, input_per_ou
         return compare(h, c, output_tokens_per_month, input_per_output)
     except ValueError as exc:
         raise ValidationFailed(f"Check the monthly volume: {exc}") from None
+
+
+def usd(value: float) -> str:
+    """'$448', '$17.50': whole dollars from $100 up, cents below."""
+    return f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
+
+
+def _millions(tokens: float) -> str:
+    value = tokens / 1e6
+    return f"{value:,.0f} M" if value >= 100 else f"{value:,.1f} M"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The planner's headline, its conclusion and the assumptions behind them, written from one Comparison,
+    so the page cannot say "self-hosted is cheaper per token" above "the cloud option is cheaper"."""
+
+    cheaper: str  # "self-hosted" or "cloud"
+    headline: str
+    conclusion: str
+    assumptions: str
+
+
+def verdict(result: Comparison, utilisation: float, deployment: str) -> Verdict:
+    """Headline and conclusion at the user's monthly volume; the full-capacity price is stated as such.
+
+    UTILISATION is a fraction; DEPLOYMENT names one deployment ("1 x H200").
+    """
+    volume = _millions(result.output_tokens_per_month)
+    per_m = result.self_hosted_usd_per_m_at_volume
+    cloud_name = "the cloud API"
+    winner = "self-hosting" if result.cheaper == "self-hosted" else cloud_name
+    if per_m is None:
+        headline = (
+            f"At no volume {cloud_name} costs nothing and a self-hosted deployment still costs "
+            f"{usd(result.self_hosted_usd_per_month)} a month: {cloud_name} is cheaper."
+        )
+    else:
+        headline = (
+            f"At {volume} output tokens a month: self-hosted {usd(per_m)} vs cloud {usd(result.cloud_usd_per_m)} "
+            f"per M output tokens, so {winner} is cheaper."
+        )
+    deployments = f"{result.deployments} deployment{'s' if result.deployments != 1 else ''} of {deployment}"
+    conclusion = (
+        f"{winner[0].upper() + winner[1:]} is cheaper at your volume: {usd(result.cloud_usd_per_month)} a month "
+        f"for {cloud_name} against {usd(result.self_hosted_usd_per_month)} for {deployments}. "
+        f"One deployment serves up to {_millions(result.capacity_output_tokens_per_month)} output tokens a month "
+        f"at {utilisation:.0%} utilisation; only when used that fully does self-hosting cost "
+        f"{usd(result.self_hosted_usd_per_m)} per M. More volume adds whole deployments (the steps)."
+    )
+    assumptions = (
+        f"Assumes {result.input_per_output:g} input tokens per output token (billed by the cloud, prefill time "
+        f"when self-hosted), {utilisation:.0%} utilisation and a {result.horizon_years:g}-year horizon; the month's "
+        "self-hosted bill is paid whether the deployment is busy or idle."
+    )
+    return Verdict(result.cheaper, headline, conclusion, assumptions)
 
 
 @dataclass

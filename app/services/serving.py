@@ -209,7 +209,7 @@ def live_load(
 def gpu_rows() -> tuple[list[dict[str, object]], str | None]:
     """This host's GPUs as table rows (NVML), or none and why not."""
     readings, why = telemetry.read_gpus()
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "GPU": f"{g.index}: {g.name}",
             "utilization": f"{g.utilization_pct:.0f}%",

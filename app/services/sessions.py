@@ -10,7 +10,7 @@ but change only their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import delete, exists, func, or_, select
@@ -81,6 +81,19 @@ def clean_title(title: str) -> str:
     if len(title) > MAX_TITLE:
         raise ValidationFailed(f"A title has at most {MAX_TITLE} characters (this one has {len(title)}).")
     return title
+
+
+def imported_title(original: str, when: datetime | None = None) -> str:
+    """'Polyimide Tg screen (imported 2026-12-04)': an imported copy never carries its original's exact title.
+
+    A title that would pass MAX_TITLE is shortened with '…' before the suffix; an empty one becomes 'Session'.
+    """
+    day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
+    suffix = f" (imported {day})"
+    base = " ".join((original or "").split()) or "Session"
+    if len(base) + len(suffix) > MAX_TITLE:
+        base = base[: MAX_TITLE - len(suffix) - 1].rstrip() + "…"
+    return clean_title(base + suffix)
 
 
 def _load(db: Session, actor: Account, session_id: int, *, write: bool = False) -> tuple[ResearchSession, Access]:

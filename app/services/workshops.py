@@ -366,8 +366,8 @@ def practice_session(actor: Account, workshop_id: int) -> int:
     """The participant's session for the example prompts of the sections (created on first use)."""
     with session_scope() as db:
         ws, row = _participant_row(db, actor, workshop_id)
-        if _session_exists(db, row.session_id, actor.id):
-            return row.session_id  # type: ignore[return-value]
+        if row.session_id is not None and _session_exists(db, row.session_id, actor.id):
+            return row.session_id
         title = ws.title
     created = sessions.create_session(actor, _session_title(title, "examples"))
     with session_scope() as db:

@@ -12,6 +12,7 @@ from app.services import molecules
 from app.services.sessions import ArtifactInfo
 from app.ui.molecules import show_svg
 from app.ui.text import code, escape
+from tools.chem import quantities
 from tools.literature.models import location
 
 
@@ -32,12 +33,17 @@ def molecule(payload: dict[str, Any]) -> None:
             + (f" · {code(payload['inchikey'])}" if payload.get("inchikey") else "")
         )
         keys = ["mol_weight", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "qed", "sa_score"]
-        units = payload.get("units", {})
-        st.dataframe(
-            pd.DataFrame([{"descriptor": k, "value": payload.get(k), "unit": units.get(k, "")} for k in keys]),
-            hide_index=True,
-        )
+        st.dataframe(molecule_card_rows(payload, keys), hide_index=True)
         st.caption(escape(payload.get("provenance", "")))
+
+
+def molecule_card_rows(payload: dict[str, Any], keys: list[str]) -> pd.DataFrame:
+    """Descriptors as a chemist reads them ('molecular weight', '180.159', 'g/mol'), from tools.chem.quantities."""
+    rows = []
+    for key in keys:
+        quantity = quantities.DESCRIPTORS.get(key, quantities.Quantity(key, quantities.label(key)))
+        rows.append({"descriptor": quantity.label, "value": quantity.number(payload.get(key)), "unit": quantity.unit})
+    return pd.DataFrame(rows)
 
 
 def _prediction_rows(predictions: list[dict[str, Any]]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app.services import molecules
 from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
+from tools.chem import quantities
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ def identifiers(record: dict[str, Any]) -> None:
     formula = record["formula"].replace("*", "\\*")  # repeat units: '*' is markdown
     st.markdown(
         "| Formula | Average mass | Exact mass (monoisotopic) |\n|---|---|---|\n"
-        f"| **{formula}** | **{record['mol_weight']:.2f} g/mol** | **{record['exact_mass']:.4f} Da** |"
+        f"| **{formula}** | **{quantities.DESCRIPTORS['mol_weight'].format(record['mol_weight'])}** "
+        f"| **{quantities.DESCRIPTORS['exact_mass'].format(record['exact_mass'])}** |"
     )
     for label, key in (("Canonical SMILES", "canonical_smiles"), ("InChI", "inchi"), ("InChIKey", "inchikey")):
         st.markdown(f"**{label}**")
@@ -97,15 +99,24 @@ def identifiers(record: dict[str, Any]) -> None:
         )
 
 
+def descriptor_rows(record: dict[str, Any]) -> pd.DataFrame:
+    """Label, value to the quantity's digits (tools.chem.quantities, as in chat and exports) and unit."""
+    rows = []
+    for key, label, fallback in DESCRIPTORS:
+        quantity = quantities.DESCRIPTORS.get(key, quantities.Quantity(key, label))
+        value = record.get(key)
+        rows.append(
+            {
+                "descriptor": label,
+                "value": "" if value is None else quantity.number(value),
+                "unit": quantity.unit or fallback,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def descriptor_table(record: dict[str, Any]) -> None:
-    units = record.get("units", {})
-    rows = [
-        {"descriptor": label, "value": record.get(key), "unit": units.get(key, fallback)}
-        for key, label, fallback in DESCRIPTORS
-    ]
-    frame = pd.DataFrame(rows)
-    frame["value"] = frame["value"].map(lambda v: "" if v is None else f"{v:g}")
-    st.table(frame.set_index("descriptor"))  # static: long units wrap instead of being cut off
+    st.table(descriptor_rows(record).set_index("descriptor"))  # static: long units wrap instead of being cut off
     st.caption(record.get("provenance", ""))
 
 
@@ -250,6 +261,12 @@ BATCH_COLUMNS = {
     "fsp3": st.column_config.NumberColumn("Fsp3", format="%.2f"),
     "qed": st.column_config.NumberColumn("QED", format="%.2f"),
     "sa_score": st.column_config.NumberColumn("SA score", format="%.2f"),
+    # the rest under the labels chemists read everywhere else (tools.chem.quantities), not the record keys
+    **{
+        key: st.column_config.Column(quantities.label(key))
+        for key in ("canonical_smiles", "hbd", "hba", "rotatable_bonds", "ring_count", "aromatic_rings")
+        + ("heavy_atoms", "formal_charge", "lipinski_violations", "formula", "inchi", "inchikey")
+    },
 }
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+import tools.chem as chem
 from app.services import molecules
 from app.ui.molecules import show_svg
+from tools.chem import quantities as q
 
-KELVIN_OFFSET = 273.15
+KELVIN_OFFSET = q.KELVIN_OFFSET
+TEMPERATURE_KEY, SOLUBILITY_KEY = "unit_temperature", "unit_solubility"
+RMSE_SPLIT = "test RMSE, shipped model (random split, seed 0)"
 OUT_OF_DOMAIN = "#FFF3CD"  # amber: a prediction to treat with caution
 FAILED = "#F8D7DA"  # red: no prediction (bad input)
 PASSING = "#D1E7DD"  # green: a candidate inside every window
@@ -33,10 +38,82 @@ def fmt(value: float | None, unit: str | None = None) -> str:
     """A value the way a chemist reads it: 3 significant figures, Tg (K) also in °C."""
     if value is None:
         return "n/a"
-    text = f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
     if unit == "K":
-        return f"{text} K ({value - KELVIN_OFFSET:.0f} °C)"
+        return q.format_predicted("tg", value, q.Units("K"))
+    text = f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
     return f"{text} {unit}" if unit else text
+
+
+def units() -> q.Units:
+    """The units this chemist picked (session state), °C and logS until they pick others."""
+    return q.Units(st.session_state.get(TEMPERATURE_KEY) or "°C", st.session_state.get(SOLUBILITY_KEY) or "logS")
+
+
+def unit_picker() -> q.Units:
+    """Two controls where chemists differ: Tg in °C or K, solubility as logS or mg/mL; kept in session state."""
+    col_t, col_s, _ = st.columns([1, 1, 2])
+    col_t.segmented_control("Temperatures in", list(q.TEMPERATURE_UNITS), default="°C", key=TEMPERATURE_KEY)
+    col_s.segmented_control(
+        "Solubility as",
+        list(q.SOLUBILITY_UNITS),
+        default="logS",
+        key=SOLUBILITY_KEY,
+        help="logS is log10 of the molar solubility (mol/L); mg/mL = 10^logS × molecular weight.",
+    )
+    return units()
+
+
+@lru_cache(maxsize=4096)
+def mol_weight(smiles: str) -> float | None:
+    """Average molecular weight (g/mol) for mg/mL; None for a structure RDKit cannot read."""
+    try:
+        return float(chem.descriptors(chem.parse(smiles)).mol_weight)
+    except Exception:  # no weight, no mg/mL: the logS value is still shown
+        return None
+
+
+def shown(
+    p: dict[str, Any], key: str = "value", u: q.Units | None = None, bounds: Sequence[float | None] = ()
+) -> float | None:
+    """One number of a prediction in the picked unit, rounded as it is written everywhere (None if absent)."""
+    value, prop = p.get(key), p.get("property") or ""
+    if value is None:
+        return None
+    if prop not in q.PREDICTED:
+        return value
+    u = u or units()
+    weight = mol_weight(p["smiles"]) if prop == "esol" and u.solubility == "mg/mL" else None
+    if prop == "esol" and u.solubility == "mg/mL" and weight is None:
+        u = q.Units(u.temperature, "logS")
+    return q.convert(prop, value, u, weight, bounds)
+
+
+def shown_unit(p: dict[str, Any], u: q.Units | None = None) -> str:
+    prop = p.get("property") or ""
+    if prop not in q.PREDICTED:
+        return p.get("unit") or ""
+    u = u or units()
+    if prop == "esol" and u.solubility == "mg/mL" and mol_weight(p["smiles"]) is None:
+        u = q.Units(u.temperature, "logS")
+    return q.unit_of(prop, u)
+
+
+def text(p: dict[str, Any], key: str = "value", other: bool = True, **kw: Any) -> str:
+    """'120.0 °C (393.2 K)': a prediction's number in the picked unit, the other unit beside it."""
+    prop = p.get("property") or ""
+    if prop not in q.PREDICTED:
+        return fmt(p.get(key), p.get("unit"))
+    weight = mol_weight(p["smiles"]) if prop == "esol" else None
+    return q.format_predicted(prop, p.get(key), units(), weight, other=other, **kw)
+
+
+def rmse_text(p: dict[str, Any]) -> str:
+    """The shipped model's test RMSE in the model's unit (a difference: the same in K and °C)."""
+    rmse = p.get("test_rmse")
+    if rmse is None:
+        return ""
+    unit = "log units" if p.get("property") in {"esol", "lipophilicity"} else (p.get("unit") or "")
+    return f"{rmse:.3g} {unit}".strip()
 
 
 def _interval(p: dict[str, Any]) -> str:
@@ -62,20 +139,22 @@ def _nearest(p: dict[str, Any]) -> str:
 
 
 def prediction_table(predictions: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (molecule, property): value, 90% interval, domain flag, nearest neighbour, model, error."""
+    """One row per (molecule, property): value, 90% interval and unit as picked, domain flag, nearest neighbour,
+    model and its test RMSE (shipped model, random split), error."""
+    u = units()
     return pd.DataFrame(
         [
             {
                 "molecule": p.get("input") or p["smiles"],
-                "property": p.get("property") or "",
-                "predicted": p.get("value"),
-                "90% low": p.get("interval_low"),
-                "90% high": p.get("interval_high"),
-                "unit": p.get("unit") or "",
+                "property": p.get("label") or p.get("property") or "",
+                "predicted": shown(p, "value", u),
+                "90% low": shown(p, "interval_low", u),
+                "90% high": shown(p, "interval_high", u),
+                "unit": shown_unit(p, u) if not p.get("error") else "",
                 "domain": _domain(p),
                 "max similarity": p.get("max_similarity"),
                 "model": p.get("model") or "",
-                "test RMSE": p.get("test_rmse"),
+                RMSE_SPLIT: rmse_text(p),
                 "nearest training molecule": _nearest(p),
                 "error": p.get("error") or "",
             }
@@ -85,11 +164,16 @@ def prediction_table(predictions: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 PREDICTION_COLUMNS = {
-    "predicted": st.column_config.NumberColumn("predicted", format="%.3g"),
-    "90% low": st.column_config.NumberColumn("90% low", format="%.3g"),
-    "90% high": st.column_config.NumberColumn("90% high", format="%.3g"),
+    # values arrive rounded as they are written everywhere (quantities.convert): no second rounding here
+    "predicted": st.column_config.NumberColumn("predicted", format="%g"),
+    "90% low": st.column_config.NumberColumn("90% low", format="%g"),
+    "90% high": st.column_config.NumberColumn("90% high", format="%g"),
     "max similarity": st.column_config.NumberColumn("max similarity", format="%.2f"),
-    "test RMSE": st.column_config.NumberColumn("test RMSE", format="%.3g"),
+    RMSE_SPLIT: st.column_config.TextColumn(
+        RMSE_SPLIT,
+        help="Error of this shipped model on its own held-out test set (random 80/10/10 split, seed 0). The model "
+        "card's headline RMSE is the mean over 3 random splits, so the two differ.",
+    ),
     "domain": st.column_config.TextColumn("domain", width="medium"),
     "error": st.column_config.TextColumn("error", width="large"),
 }
@@ -119,7 +203,9 @@ def neighbours_table(p: dict[str, Any]) -> pd.DataFrame:
             "structure": molecules.thumbnails([n["smiles"] for n in nn]),
             "SMILES": [n["smiles"] for n in nn],
             "similarity": [n["similarity"] for n in nn],
-            f"measured ({p.get('unit')})": [n["measured_value"] for n in nn],
+            f"measured ({shown_unit(p)})": [
+                shown({**p, "smiles": n["smiles"], "value": n["measured_value"]}) for n in nn
+            ],
         }
     )
 
@@ -133,14 +219,16 @@ def prediction_card(p: dict[str, Any]) -> None:
             return
         st.markdown(f"**{p['label']}**")
         value, domain = st.columns([3, 2], vertical_alignment="center")
-        value.metric("predicted", fmt(p["value"], p["unit"]))
+        full = text(p)
+        value.metric("predicted", text(p, other=False), help=full)  # the other unit in the line below
         if p["in_domain"]:
             domain.badge("in domain", icon=":material/check_circle:", color="green")
         else:
             domain.badge("out of domain", icon=":material/warning:", color="orange")
         st.markdown(
-            f"90% interval **{fmt(p['interval_low'], p['unit'])} to {fmt(p['interval_high'], p['unit'])}** · "
+            f"90% interval **{text(p, 'interval_low', other=False)} to {text(p, 'interval_high', other=False)}** · "
             f"max similarity to training {p['max_similarity']:.2f}"
+            + (f" · predicted value {full}" if full != text(p, other=False) else "")
         )
         if not p["in_domain"]:
             st.warning(
@@ -171,21 +259,28 @@ def structure_grid(smiles: Sequence[str], legends: Sequence[str]) -> None:
     show_svg(molecules.grid_svg(smiles, legends=legends, per_row=4))
 
 
-def grid_legend(row: dict[str, Any], prop: str) -> str:
-    """'#1 395 K (122 C)': ASCII only, RDKit's legend font has no degree sign or warning glyph."""
-    p = row["predictions"][prop]
-    value = p["value"]
-    text = f"{value:.0f} K ({value - KELVIN_OFFSET:.0f} C)" if p["unit"] == "K" else f"{prop} {value:.3g}"
-    return f"#{row['rank']} {text}" + ("" if row["all_in_domain"] else " (OOD)")
+def grid_legend(row: dict[str, Any], prop: str, bounds: Sequence[float | None] = ()) -> str:
+    """'#1 Tg 122.0 deg C (OOD)': the number the table shows, ASCII only (RDKit's legend font has no degree sign)."""
+    p = {**row["predictions"][prop], "smiles": row["smiles"], "property": prop}
+    value = text(p, other=False, ascii_only=True, bounds=bounds)
+    return f"#{row['rank']} {q.SHORT_NAMES.get(prop, prop)} {value}" + ("" if row["all_in_domain"] else " (OOD)")
 
 
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-def screen_table(rows: Sequence[dict[str, Any]], seed_smiles: str | None = None, pictures: bool = True) -> pd.DataFrame:
-    """One row per candidate, best first: rank, structure, pass/fail, domain, value and interval per property."""
+def screen_table(
+    rows: Sequence[dict[str, Any]],
+    seed_smiles: str | None = None,
+    pictures: bool = True,
+    windows: dict[str, Sequence[float | None]] | None = None,
+) -> pd.DataFrame:
+    """One row per candidate, best first: rank, structure, pass/fail, domain, value and interval per property in
+    the picked units, rounded as the structure legends and the failed windows write them."""
     out = []
+    u = units()
+    windows = windows or {}
     thumbs = molecules.thumbnails([r["smiles"] for r in rows]) if pictures else [None] * len(rows)
     for row, thumb in zip(rows, thumbs, strict=True):
         flat: dict[str, Any] = {"rank": row.get("rank")}
@@ -197,13 +292,18 @@ def screen_table(rows: Sequence[dict[str, Any]], seed_smiles: str | None = None,
             "all in domain": row["all_in_domain"],
         }
         for name, p in (row.get("predictions") or {}).items():
-            unit = p.get("unit") or ""
-            flat[f"{name} ({unit})"] = p.get("value")
-            if unit == "K" and p.get("value") is not None:
-                flat[f"{name} (°C)"] = round(p["value"] - KELVIN_OFFSET, 1)
-            flat[f"{name} 90% low"] = p.get("interval_low")
-            flat[f"{name} 90% high"] = p.get("interval_high")
-        flat["failed windows"] = "; ".join(row.get("failed_windows") or [])
+            p = {**p, "smiles": row["smiles"], "property": name}
+            bounds = windows.get(name, ())
+            head = f"{q.SHORT_NAMES.get(name, name)} ({shown_unit(p, u)})"
+            flat[head] = shown(p, "value", u, bounds)
+            flat[f"{head} 90% low"] = shown(p, "interval_low", u, bounds)
+            flat[f"{head} 90% high"] = shown(p, "interval_high", u, bounds)
+        failed = [
+            q.window_text(prop, *windows[prop][:2], u)
+            for prop in windows
+            if any(f.startswith(f"{prop} ") for f in row.get("failed_windows") or [])
+        ]
+        flat["failed windows"] = "; ".join(failed or row.get("failed_windows") or [])
         flat["error"] = row.get("error") or ""
         out.append(flat)
     return pd.DataFrame(out)
@@ -218,7 +318,7 @@ def screen_columns(df: pd.DataFrame) -> dict[str, Any]:
     }
     for col in df.columns:
         if col.endswith(")") or " 90% " in col:
-            columns[col] = st.column_config.NumberColumn(col, format="%.3g")
+            columns[col] = st.column_config.NumberColumn(col, format="%g")  # already rounded as written elsewhere
     return columns
 
 

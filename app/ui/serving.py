@@ -40,7 +40,7 @@ ceiling, so very large batches are optimistic. GPU memory and bandwidth are data
 
 def routing_rows(catalog: Catalog) -> list[dict[str, object]]:
     """One row per model or role with routing of its own: its policy, stickiness and the backends it lists."""
-    rows = []
+    rows: list[dict[str, object]] = []
     listed = {name: m for m in catalog.models for name in m.served_names}
     roles = catalog.role_map()
     for name, routing in catalog.routing().items():

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 import tools.chem as chem
 from app.errors import ValidationFailed
@@ -286,7 +287,7 @@ def _has(node: Any, key: Any) -> bool:
     return isinstance(key, int) and 0 <= key < len(node)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     if error["type"] == "union_tag_invalid":
         tag = error.get("ctx", {}).get("tag", "?")
         return f"unknown check kind '{tag}'; choose one of: {', '.join(CHECK_KINDS)}"

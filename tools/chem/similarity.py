@@ -68,11 +68,7 @@ def similarity_search(
     fps = [fingerprint(mols[i], kind) for i in index]  # type: ignore[arg-type]
     scores = DataStructs.BulkTanimotoSimilarity(qfp, fps) if fps else []
     ranked = sorted(zip(index, scores, strict=True), key=lambda t: (-t[1], t[0]))
-    return [
-        SimilarityHit(i, float(s), Chem.MolToSmiles(mols[i]))  # type: ignore[arg-type]
-        for i, s in ranked[: max(k, 0)]
-        if s >= threshold
-    ]
+    return [SimilarityHit(i, float(s), Chem.MolToSmiles(mols[i])) for i, s in ranked[: max(k, 0)] if s >= threshold]
 
 
 def pattern(smarts_or_smiles: str) -> Chem.Mol:

@@ -175,8 +175,9 @@ def _predict_one_property(
             ],
             model=model.name,
             test_rmse=round(model.test_rmse, 4),
-            provenance=f"predicted by model {model.name} (random-split test RMSE {model.test_rmse:.3g} "
-            f"{model.spec.unit}; 90% split-conformal interval)",
+            provenance=f"predicted by model {model.name} (test RMSE {model.test_rmse:.3g} {model.spec.unit} of "
+            "this shipped model on its random-split test set, seed 0; the card's headline RMSE is the mean of 3 "
+            "random splits; 90% split-conformal interval)",
         )
     return out
 

@@ -294,7 +294,9 @@ def _check_shape(document: dict[str, Any]) -> None:
 def import_session(actor: Account, data: bytes | str, *, title: str | None = None) -> ImportResult:
     """Create a NEW session owned by `actor` from a JSON export (never overwrites); returns what was imported."""
     document = read_document(data)
-    new_title = sessions.clean_title(title if title is not None else document["session"]["title"])
+    new_title = sessions.clean_title(
+        title if title is not None else sessions.imported_title(document["session"]["title"])
+    )
     with session_scope() as db:
         rs = ResearchSession(owner_id=actor.id, title=new_title)
         db.add(rs)

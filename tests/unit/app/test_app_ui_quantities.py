@@ -1,0 +1,27 @@
+"""The molecule card and the Molecules page write descriptors with the labels, digits and units of
+tools.chem.quantities, as chat answers and exports do."""
+
+from dataclasses import asdict
+
+import tools.chem as chem
+from app.ui.artifacts import molecule_card_rows
+from app.ui.molecules import descriptor_rows
+
+ASPIRIN = asdict(chem.descriptors(chem.parse("CC(=O)Oc1ccccc1C(=O)O")))
+
+
+def test_the_molecule_card_reads_like_a_chemist_writes():
+    rows = molecule_card_rows(ASPIRIN, ["mol_weight", "tpsa", "hbd"]).to_dict("records")
+    assert rows == [
+        {"descriptor": "molecular weight", "value": "180.159", "unit": "g/mol"},
+        {"descriptor": "TPSA", "value": "63.6", "unit": "Å²"},
+        {"descriptor": "H-bond donors", "value": "1", "unit": ""},
+    ]
+
+
+def test_the_molecules_page_rounds_as_the_card_does():
+    rows = descriptor_rows(ASPIRIN).set_index("descriptor")
+    assert (rows.loc["Molecular weight (average)", "value"], rows.loc["Topological polar surface area", "unit"]) == (
+        "180.159",
+        "Å²",
+    )
