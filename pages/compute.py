@@ -97,6 +97,7 @@ with col_self, st.container(border=True):
     mode = st.segmented_control("Pay for the GPUs by", ["Buying", "Renting"], default="Buying", key="cp_mode")
     renting = mode == "Renting"
     s1, s2 = st.columns(2)
+    rental: float | None
     if renting:
         rental = s1.number_input(
             "Rental, US$ per GPU-hour",

@@ -4,6 +4,7 @@
 import time
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.services import properties, sessions
 from app.ui import auth, state
@@ -49,7 +50,7 @@ def _use_seed() -> None:
     st.session_state["prop_seed_example"] = None
 
 
-def _read_candidates(source: str, text: str, upload) -> list[str]:  # type: ignore[no-untyped-def]
+def _read_candidates(source: str, text: str, upload: UploadedFile | None) -> list[str]:
     if source == "A file":
         if upload is None:
             st.warning("Choose a file first.", icon=":material/upload_file:")
@@ -111,7 +112,7 @@ with tab_predict:
         chosen = st.multiselect(
             "Properties",
             list(CHOICES),
-            format_func=CHOICES.get,
+            format_func=CHOICES.__getitem__,
             key="prop_props",
             placeholder="Automatic: solubility, hydration free energy and logD for molecules; Tg for polymers",
         )
@@ -127,16 +128,16 @@ with tab_predict:
                 labels = ui.list_labels(text, smiles) if source == "A list" else smiles
             if smiles:
                 bar = st.progress(0.0, text=f"Predicting {len(smiles):,} structure(s)…")
-                predictions: list[dict] = []
+                predicted: list[dict] = []
                 for start in range(0, len(smiles), CHUNK):
                     chunk = smiles[start : start + CHUNK]
-                    predictions.extend(properties.predict_many(chunk, chosen or None))
+                    predicted.extend(properties.predict_many(chunk, chosen or None))
                     bar.progress(min(1.0, (start + len(chunk)) / len(smiles)), text=f"Predicted {start + len(chunk):,}")
                 bar.empty()
                 names = dict(zip(smiles, labels, strict=True))  # duplicates keep their last label
-                for p in predictions:
+                for p in predicted:
                     p["input"] = names.get(p["smiles"], p["smiles"])
-                st.session_state["prop_result"] = predictions
+                st.session_state["prop_result"] = predicted
 
     predictions = st.session_state.get("prop_result")
     if not predictions:
@@ -356,9 +357,9 @@ with tab_cards:
                 ],
                 hide_index=True,
             )
-            labels = {c["property"]: c["label"] for c in cards}
-            name = st.selectbox("Model card", list(labels), format_func=labels.get, key="prop_card")
-            card = properties.model_card(name)
+            card_labels = {c["property"]: c["label"] for c in cards}
+            name = st.selectbox("Model card", list(card_labels), format_func=card_labels.__getitem__, key="prop_card")
+            card = properties.model_card(name or cards[0]["property"])  # a selectbox with options always has one
             unit = card["unit"]
             st.subheader(card["label"])
             st.markdown(

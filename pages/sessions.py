@@ -1,5 +1,7 @@
 """Sessions page: create, open, rename, search, archive, share and delete research sessions."""
 
+from typing import Literal
+
 import streamlit as st
 
 from app.errors import ChemassistError
@@ -11,7 +13,7 @@ account = auth.require_account()
 st.title("Research sessions")
 
 
-def _attempt(action, success: str) -> None:  # type: ignore[no-untyped-def]
+def _attempt(action, success: str) -> None:
     try:
         action()
     except ChemassistError as exc:
@@ -60,7 +62,8 @@ col_search, col_scope, col_archived = st.columns([3, 2, 1], vertical_alignment="
 query = col_search.text_input("Search titles and messages", key="session_search")
 scope_label = col_scope.segmented_control("Show", ["All", "Mine", "Shared with me"], default="All", key="session_scope")
 include_archived = col_archived.toggle("Archived too", key="session_archived")
-scope = {"All": "all", "Mine": "mine", "Shared with me": "shared"}.get(scope_label or "All", "all")
+SCOPES: dict[str, Literal["all", "mine", "shared"]] = {"All": "all", "Mine": "mine", "Shared with me": "shared"}
+scope = SCOPES.get(scope_label or "All", "all")
 
 found = sessions.list_sessions(account, query=query, include_archived=include_archived, scope=scope)
 if not found:

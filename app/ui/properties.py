@@ -26,7 +26,7 @@ PASSING = "#D1E7DD"  # green: a candidate inside every window
 
 def list_labels(text: str, smiles: Sequence[str]) -> list[str]:
     """A name for each SMILES of a pasted 'SMILES name' list (the SMILES itself where no name follows)."""
-    names = {}
+    names: dict[str, str] = {}
     for line in text.splitlines():
         parts = line.strip().split(maxsplit=1)
         if len(parts) == 2 and not parts[0].startswith("#"):
@@ -299,7 +299,7 @@ def screen_table(
             flat[f"{head} 90% low"] = shown(p, "interval_low", u, bounds)
             flat[f"{head} 90% high"] = shown(p, "interval_high", u, bounds)
         failed = [
-            q.window_text(prop, *windows[prop][:2], u)
+            q.window_text(prop, windows[prop][0], windows[prop][1], u)
             for prop in windows
             if any(f.startswith(f"{prop} ") for f in row.get("failed_windows") or [])
         ]

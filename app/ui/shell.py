@@ -13,6 +13,7 @@ from app.db import migrate
 from app.db.models import Role
 from app.errors import ChemassistError
 from app.services import library, sessions, synthesis
+from app.services.identity import Account
 from app.settings import PROJECT_ROOT
 from app.ui import auth, state, text
 
@@ -34,7 +35,7 @@ def _menu(pages: dict[str, list[st.Page]], current: sessions.SessionInfo | None)
                 st.page_link(item, label=item.title, icon=item.icon, query_params=keep)
 
 
-def _sidebar(account, current: sessions.SessionInfo | None) -> None:  # type: ignore[no-untyped-def]
+def _sidebar(account: Account, current: sessions.SessionInfo | None) -> None:
     with st.sidebar:
         st.markdown(f"**{text.escape(account.display_name)}**  \n{text.code(account.username)} · {account.role.value}")
         if current:

@@ -29,13 +29,15 @@ USER_DATA_MARKERS = ("session_scope(", "get_store(")
 
 
 def service_modules() -> list[Any]:
-    # access (the policy's own rules) and identity (the Account type) are what the others ask
+    """Every service module, those inside service packages (app/services/export/) included. access (the policy's
+    own rules) and identity (the Account type) are what the others ask."""
     names = [
         m.name
-        for m in pkgutil.iter_modules(app.services.__path__)
-        if not m.name.startswith("_") and m.name not in ("access", "identity")
+        for m in pkgutil.walk_packages(app.services.__path__, prefix="app.services.")
+        if not any(part.startswith("_") for part in m.name.split("."))
+        and m.name.split(".")[2] not in ("access", "identity")
     ]
-    return [importlib.import_module(f"app.services.{name}") for name in names]
+    return [importlib.import_module(name) for name in names]
 
 
 def public_functions() -> list[tuple[str, Any]]:
@@ -44,7 +46,7 @@ def public_functions() -> list[tuple[str, Any]]:
         for name, fn in vars(module).items():
             if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue
-            found.append((f"{module.__name__.rsplit('.', 1)[1]}.{name}", fn))
+            found.append((f"{module.__name__.split('.')[2]}.{name}", fn))  # export.to_json, from export/session_file
     return found
 
 

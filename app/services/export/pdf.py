@@ -173,11 +173,11 @@ def _structure_png(structure: Structure) -> bytes | None:
 def _document(title: str) -> Any:
     from fpdf import FPDF
 
-    class SessionPDF(FPDF):  # type: ignore[misc]
+    class SessionPDF(FPDF):
         """Pages after the title page carry the session title and 'Page n of N' at the foot."""
 
         footer_font: tuple[str, str] = ("helvetica", "")
-        clean: Callable[[str], str] = staticmethod(lambda text: text)  # type: ignore[assignment]
+        clean: Callable[[str], str] = staticmethod(lambda text: text)
 
         def footer(self) -> None:
             if self.page_no() == 1:
