@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 from rdkit import Chem, rdBase
 
-from agents.lexicon import property_terms, question_vocabulary
+from agents.lexicon import FUNCTION_WORDS, property_terms, question_vocabulary
 from tools.chem.names import (
     NameMatch,
     UnknownName,
@@ -32,76 +32,7 @@ from tools.chem.names import (
 rdBase.DisableLog("rdApp.*")
 _TOKEN = re.compile(r"(?:[^\s,;\"`]|,(?=\d))+")
 _SMILES_HINT = re.compile(r"[()=#\[\]@/\\0-9+*]|[cnos]\d|^[BCNOSPFI][a-z]?[BCNOSPFIclnos]")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "for",
-        "and",
-        "or",
-        "in",
-        "on",
-        "is",
-        "it",
-        "its",
-        "this",
-        "that",
-        "me",
-        "i",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "be",
-        "are",
-        "was",
-        "what",
-        "which",
-        "who",
-        "how",
-        "with",
-        "from",
-        "by",
-        "at",
-        "as",
-        "than",
-        "then",
-        "them",
-        "they",
-        "their",
-        "these",
-        "those",
-        "there",
-        "here",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "yes",
-        "please",
-        "pls",
-        "thanks",
-        "hi",
-        "hello",
-        "about",
-        "also",
-        "any",
-        "some",
-        "all",
-        "one",
-        "two",
-    ]
-)
+_STOP = FUNCTION_WORDS
 _INCHI = re.compile(r"InChI=1S?/[^\s\"'`;]+[^\s\"'`;.,?!]")
 _CAS = re.compile(r"(?<![\w-])\d{2,7}-\d{2}-\d(?![\w-])")
 # Systematic names: locants, multiplied prefixes or a chemical suffix; OPSIN decides whether it is a name.

@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from agents import answers
+from agents.lexicon import FUNCTION_WORDS
 from agents.reader import Context, Reading, context_from, read
 
 OFFLINE_MODEL_NAME = "offline (no language model connected)"
@@ -110,85 +111,12 @@ def calls_for(reading: Reading, available: Sequence[str]) -> list[dict[str, Any]
     return [c for c in calls if c["name"] in available]
 
 
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "for",
-        "and",
-        "or",
-        "in",
-        "on",
-        "is",
-        "it",
-        "its",
-        "this",
-        "that",
-        "me",
-        "i",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "be",
-        "are",
-        "was",
-        "were",
-        "what",
-        "which",
-        "who",
-        "how",
-        "with",
-        "from",
-        "by",
-        "at",
-        "as",
-        "than",
-        "then",
-        "them",
-        "they",
-        "their",
-        "these",
-        "those",
-        "there",
-        "here",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "yes",
-        "please",
-        "pls",
-        "any",
-        "some",
-        "all",
-        "about",
-        "into",
-        "over",
-        "under",
-        "between",
-        "vs",
-        "versus",
-    ]
-)
-
-
 def _topic_words(reading: Reading) -> int:
     """Words of the message beyond its molecules and function words: how much topic it carries."""
     from agents.reader import mask
 
     words = re.findall(r"[A-Za-z][\w\-/]*", mask(reading.text, reading.molecules))
-    return sum(1 for w in words if w.casefold() not in _FUNCTION_WORDS and w not in ("X", "Y", "Z"))
+    return sum(1 for w in words if w.casefold() not in FUNCTION_WORDS and w not in ("X", "Y", "Z"))
 
 
 def _smiles_of(reading: Reading, text: str) -> str:
