@@ -6,8 +6,11 @@ error) or quoted from a document (citation).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import ToolMessage
 
 from tools.chem.quantities import DESCRIPTORS, celsius
 
@@ -22,6 +25,16 @@ PREDICTED = {
     "freesolv": "hydration free energy",
     "tg": "glass transition temperature Tg",
 }
+
+
+def tool_result(message: ToolMessage) -> tuple[str, Result]:
+    """(tool name, result) of a tool message: its JSON object, or {"error": text} when it is not one (the one
+    place tool-message JSON is read: the graph, the offline model and the evaluation all ask here)."""
+    try:
+        result = json.loads(str(message.content))
+    except json.JSONDecodeError:
+        result = None
+    return message.name or "", result if isinstance(result, dict) else {"error": str(message.content)}
 
 
 def _num(value: Any, digits: int = 2) -> str:

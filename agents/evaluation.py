@@ -180,7 +180,6 @@ def _grade_similar(smiles: str, tool_results: list[dict[str, Any]]) -> tuple[boo
 
 
 def run_case(graph: Any, case: dict[str, Any]) -> CaseResult:
-    import json
 
     turns = turns_of(case)
     started = time.perf_counter()
@@ -196,13 +195,9 @@ def run_case(graph: Any, case: dict[str, Any]) -> CaseResult:
     messages = history[before:]  # the last turn only
     answer = str(messages[-1].content) if isinstance(messages[-1], AIMessage) else ""
     called = [c["name"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
-    results = []
-    for m in messages:
-        if isinstance(m, ToolMessage):
-            try:
-                results.append(json.loads(str(m.content)))
-            except json.JSONDecodeError:
-                results.append({"error": str(m.content)})
+    from agents.answers import tool_result
+
+    results = [tool_result(m)[1] for m in messages if isinstance(m, ToolMessage)]
     correct, detail = grade(case["truth"], answer, results)
     expected_tools = case.get("expect_tools", [])
     return CaseResult(

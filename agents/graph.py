@@ -49,14 +49,7 @@ def _last_human(messages: Sequence[BaseMessage]) -> tuple[int, str]:
 
 def _turn_results(messages: Sequence[BaseMessage]) -> list[tuple[str, dict[str, Any]]]:
     start, _ = _last_human(messages)
-    out = []
-    for m in messages[start + 1 :]:
-        if isinstance(m, ToolMessage):
-            try:
-                out.append((m.name or "", json.loads(str(m.content))))
-            except json.JSONDecodeError:
-                out.append((m.name or "", {"error": str(m.content)}))
-    return out
+    return [answers.tool_result(m) for m in messages[start + 1 :] if isinstance(m, ToolMessage)]
 
 
 def session_molecules(messages: Sequence[BaseMessage], limit: int = 12) -> str:
@@ -67,12 +60,7 @@ def session_molecules(messages: Sequence[BaseMessage], limit: int = 12) -> str:
     for m in messages:
         if not isinstance(m, ToolMessage):
             continue
-        try:
-            r = json.loads(str(m.content))
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(r, dict):
-            continue
+        _, r = answers.tool_result(m)
         smiles = r.get("canonical_smiles") or r.get("smiles") or r.get("target_smiles") or r.get("seed_smiles")
         label = r.get("input") or r.get("query") or r.get("target") or r.get("seed") or ""
         if isinstance(smiles, str) and smiles:

@@ -144,13 +144,6 @@ def reply_without_tools(reading: Reading) -> str:
     return HELP
 
 
-def _parsed(m: ToolMessage) -> tuple[str, dict[str, Any]]:
-    try:
-        return m.name or "", json.loads(str(m.content))
-    except json.JSONDecodeError:
-        return m.name or "", {"error": str(m.content)}
-
-
 def conversation_context(earlier: Sequence[BaseMessage]) -> Context:
     """What the earlier turns leave for a follow-up: their messages re-read, and the molecules the last
     answer listed (similar molecules, screened candidates, several molecules) for "the second one"."""
@@ -159,7 +152,7 @@ def conversation_context(earlier: Sequence[BaseMessage]) -> Context:
     listed: list[str] = []
     for m in earlier[last_human + 1 :]:
         if isinstance(m, ToolMessage):
-            _, result = _parsed(m)
+            _, result = answers.tool_result(m)
             listed += [h["smiles"] for h in result.get("hits", []) if h.get("smiles")]
             listed += [row["smiles"] for row in result.get("rows", []) if row.get("passes") and row.get("smiles")]
     return context_from(turns, listed)
@@ -190,7 +183,7 @@ class OfflineChatModel(BaseChatModel):
         reading = read(question, conversation_context(messages[:human_at]))
         results = [m for m in messages[human_at + 1 :] if isinstance(m, ToolMessage)]
         if results:
-            return AIMessage(content=answers.compose(question, [_parsed(m) for m in results], reading))
+            return AIMessage(content=answers.compose(question, [answers.tool_result(m) for m in results], reading))
         calls = calls_for(reading, self.tool_names)
         if calls:
             return AIMessage(content="", tool_calls=calls)

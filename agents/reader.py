@@ -135,18 +135,17 @@ def _vectors() -> np.ndarray:
             if str(shipped["digest"]) == digest and shipped["vectors"].shape == (len(texts), 384):
                 return shipped["vectors"].astype(np.float32)
     cached = _cache_file(digest)
-    if cached is not None and cached.exists():
+    if cached.exists():
         vectors = np.load(cached)
         if vectors.shape == (len(texts), 384):
             return vectors
     with _LOCK:
         vectors = _encoder().encode([t.casefold() for t in texts])
-    if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            np.save(cached, vectors)
-        except OSError:
-            pass  # a read-only install still works, it only embeds the examples at each start
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, vectors)
+    except OSError:
+        pass  # a read-only install still works, it only embeds the examples at each start
     return vectors
 
 
@@ -157,11 +156,10 @@ def build_shipped_vectors() -> Path:
     return SHIPPED_VECTORS
 
 
-def _cache_file(digest: str) -> Path | None:
-    import os
+def _cache_file(digest: str) -> Path:
+    from tools.cache import cache_dir
 
-    base = os.environ.get("CHEMASSIST_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "chemassist")
-    return Path(base) / f"reader-examples-{digest}.npy"
+    return cache_dir() / f"reader-examples-{digest}.npy"
 
 
 # -- reading ---------------------------------------------------------------------------------------------------

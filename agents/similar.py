@@ -20,6 +20,8 @@ from typing import Any
 from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import rdFingerprintGenerator
 
+from tools.cache import cache_dir
+
 MAX_SIMILAR = 20
 _LOCK = threading.Lock()
 _GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
@@ -80,7 +82,6 @@ def reference_set() -> tuple[list[Reference], list[Any]]:
 
 def _cache_path() -> Path:
     import hashlib
-    import os
 
     from tools.chem.names import DATA_DIR as NAMES_DIR
     from tools.synthesis.library import DATA_DIR as SYNTHESIS_DIR
@@ -89,8 +90,7 @@ def _cache_path() -> Path:
     for path in (NAMES_DIR / "name_table.csv", NAMES_DIR / "common_names.csv", SYNTHESIS_DIR / "stock.csv.gz"):
         digest.update(path.read_bytes())
     digest.update(rdBase.rdkitVersion.encode())
-    base = os.environ.get("CHEMASSIST_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "chemassist")
-    return Path(base) / f"similar-{digest.hexdigest()[:16]}.pkl"
+    return cache_dir() / f"similar-{digest.hexdigest()[:16]}.pkl"
 
 
 def _read_cache() -> tuple[list[Reference], list[Any]] | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tools.cache import cache_dir
 from tools.literature.sentence_encoder import DEFAULT_BATCH_SIZE, EMBEDDING_DIM, MODEL_NAME, Embedder, model_dir
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "chemassist" / "onnx"
+    return cache_dir() / "onnx"
 
 
 class OnnxEmbedder(Embedder):
