@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
+AIZYNTH_NODEPS := aizynthfinder==4.4.1 reaction-utils==1.9.4 paretoset==1.2.5 swifter==1.4.0 dask==2026.8.0 \
+	toolz==1.2.0 dill==0.4.1 multiprocess==0.70.19 wrapt-timeout-decorator==1.5.1 importlib-metadata==10.2.0 \
+	lazy-importer==0.1.0 apted==1.0.3 wrapt==2.5.2
 
 .PHONY: run test lint format layers typecheck unit integration e2e bench clean help
 
@@ -19,7 +22,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	@# torch first, exactly this version: it is the local CPU build (any other request pulls a CUDA build)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,peers]'
+	@# AiZynthFinder for the side-by-side search benchmark (tools/synthesis/peers/): its own pins would downgrade
+	@# rdkit, numpy, scipy and pandas and pull jupyter, so it and just the modules it imports at run time go in
+	@# without dependencies (tests/integration/synthesis/test_synthesis_peers.py checks that it runs)
+	$(BIN)/python -m pip install -q --no-deps $(AIZYNTH_NODEPS)
 	@touch $(STAMP)
 
 run: $(STAMP)

@@ -115,12 +115,10 @@ def build_graph(
         steps = state.get("steps", 0)
         if steps >= max_steps or time.monotonic() > state.get("deadline", float("inf")):
             summary = answers.compose("", _turn_results(messages))
-            note = f"(I stopped after {steps} step(s) to keep this turn within its limits.)\n\n"
-            return {
-                "messages": [AIMessage(content=note + summary)],
-                "steps": steps,
-                "model_used": "step limit",
-            }
+            limit = "step limit" if steps >= max_steps else "time limit"
+            why = f"{max_steps} steps" if steps >= max_steps else f"{time_limit_s:.0f} s"
+            note = f"(I stopped after {steps} step(s): this turn reached its {limit} of {why}.)\n\n"
+            return {"messages": [AIMessage(content=note + summary)], "steps": steps, "model_used": limit}
         known = session_molecules(messages)
         prompt: list[BaseMessage] = [
             SystemMessage(content=f"{SYSTEM_PROMPT}\n\n{known}" if known else SYSTEM_PROMPT),

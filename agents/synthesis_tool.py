@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 import tools.chem as chem
 from agents import safety
+from tools import results
 from tools.chem.errors import ChemError
 
 if TYPE_CHECKING:
@@ -61,15 +62,15 @@ def plan_synthesis(target: str, ctx: ToolContext, stop_at_stock: bool = False) -
         return {"error": str(exc)}
     verdict = safety.screen_molecule(smiles)
     if verdict.flagged:
-        return {"target": target, "refused": True, "reason": verdict.reason}
+        return results.dump(results.RouteSearchResult(target=target, refused=True, reason=verdict.reason))
     try:
         limits = SearchLimits(time_limit_s=ctx.synthesis_time_limit_s)
         result = planner(ctx).search(smiles, limits, stop_at_stock=stop_at_stock)
     except TargetRefused as exc:
-        return {"target": target, "refused": True, "reason": str(exc)}
+        return results.dump(results.RouteSearchResult(target=target, refused=True, reason=str(exc)))
     except SynthesisError as exc:
         return {"error": str(exc)}
-    return {**result.to_dict(), "target_smiles": smiles}
+    return results.dump(results.RouteSearchResult.model_validate({**result.to_dict(), "target_smiles": smiles}))
 
 
 def plan_synthesis_tool(ctx: ToolContext) -> BaseTool:

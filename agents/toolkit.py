@@ -1,7 +1,8 @@
 """The agent's tools: thin LangChain wrappers over tools/ with JSON-schema arguments and JSON results.
 
-Every result is a JSON object that says where its numbers come from (`provenance`), or `{"error": ...}` with
-a message the model (and the chemist) can act on. Domain errors never escape as exceptions.
+Every result is a typed model of tools.results (its `kind` says which), sent to the model as its JSON object,
+that says where its numbers come from (`provenance`), or `{"error": ...}` with a message the model (and the
+chemist) can act on. Domain errors never escape as exceptions.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 import tools.chem as chem
 from agents.synthesis_tool import plan_synthesis_tool
 from agents.tool_context import ToolContext
+from tools import results
 from tools.chem.errors import ChemError
 
 MAX_SIMILAR = 20
@@ -75,7 +77,8 @@ def _safe(func: Callable[..., dict[str, Any]]) -> Callable[..., str]:
 
 def molecule_info(query: str) -> dict[str, Any]:
     """Identifiers, descriptors, rule filters, structural alerts and the safety screen (computed by RDKit)."""
-    return chem.analyse(query).to_record()  # structures are drawn by the UI, not sent to the model
+    record = chem.analyse(query).to_record()  # structures are drawn by the UI, not sent to the model
+    return results.dump(results.MoleculeResult.model_validate(record))
 
 
 def find_similar(query: str, k: int = 5) -> dict[str, Any]:
@@ -84,14 +87,15 @@ def find_similar(query: str, k: int = 5) -> dict[str, Any]:
     from agents.similar import similar
 
     mol = chem.parse(query)
-    return {
-        "query": query,
-        "smiles": chem.to_smiles(mol),
-        "hits": similar(mol, k),
-        "provenance": "Tanimoto on Morgan fingerprints (radius 2, 2048 bits) computed by RDKit over the name "
+    result = results.SimilarityResult(
+        query=query,
+        smiles=chem.to_smiles(mol),
+        hits=[results.SimilarHit.model_validate(hit) for hit in similar(mol, k)],
+        provenance="Tanimoto on Morgan fingerprints (radius 2, 2048 bits) computed by RDKit over the name "
         "table's drugs and chemicals, the ESOL/FreeSolv/Lipophilicity molecules and the USPTO-50k building "
         "blocks; measured values quoted from the cited data sets",
-    }
+    )
+    return results.dump(result)
 
 
 def predict_properties(query: str, properties: list[str] | None = None) -> dict[str, Any]:
@@ -100,13 +104,13 @@ def predict_properties(query: str, properties: list[str] | None = None) -> dict[
 
     mol = chem.parse(query)
     smiles = chem.to_smiles(mol)
-    predictions = [p.model_dump() for p in predict([smiles], properties)]
-    return {
-        "query": query,
-        "smiles": smiles,
-        "predictions": predictions,
-        "provenance": "predicted by chemassist property models (see each model card)",
-    }
+    result = results.PredictionResult(
+        query=query,
+        smiles=smiles,
+        predictions=[results.Prediction.model_validate(p.model_dump()) for p in predict([smiles], properties)],
+        provenance="predicted by chemassist property models (see each model card)",
+    )
+    return results.dump(result)
 
 
 def screen_candidates(seed: str, windows: dict[str, list[float | None]] | None = None) -> dict[str, Any]:
@@ -120,21 +124,23 @@ def screen_candidates(seed: str, windows: dict[str, list[float | None]] | None =
 
         parsed = [Window(default_properties(smiles)[0], None, None)]
     rows = screen_analogs(smiles, parsed, max_analogs=60)
-    return {
-        "seed": seed,
-        "seed_smiles": smiles,
-        "windows": windows or {},
-        "rows": [r.model_dump() for r in rows[:25]],
-        "total_candidates": len(rows),
-        "provenance": "predicted by chemassist property models; analogs enumerated by RDKit reactions",
-    }
+    result = results.ScreenResult(
+        seed=seed,
+        seed_smiles=smiles,
+        windows=windows or {},
+        rows=[results.ScreenRow.model_validate(r.model_dump()) for r in rows[:25]],
+        total_candidates=len(rows),
+        provenance="predicted by chemassist property models; analogs enumerated by RDKit reactions",
+    )
+    return results.dump(result)
 
 
 def search_literature(question: str, ctx: ToolContext) -> dict[str, Any]:
     """Answer from the literature library with numbered, verified citations."""
     from agents.literature import ask_library
 
-    return ask_library(question, ctx.retriever(), ctx.literature_chat_model).model_dump()
+    answer = ask_library(question, ctx.retriever(), ctx.literature_chat_model).model_dump()
+    return results.dump(results.LiteratureResult.model_validate(answer))
 
 
 def build_tools(ctx: ToolContext | None = None) -> list[BaseTool]:

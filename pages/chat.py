@@ -5,7 +5,7 @@ import streamlit as st
 from app.errors import ChemassistError
 from app.services import chat, feedback, sessions
 from app.settings import get_settings
-from app.ui import artifacts, auth, state, text
+from app.ui import artifacts, auth, editor, state, text
 from app.ui.chat_job import ChatJob
 
 account = auth.require_account()
@@ -97,7 +97,9 @@ def live_turn() -> None:
         for call in list(job.tools.values()):
             artifacts.tool_card(call)
         st.markdown(text.protect_chemistry("".join(job.tokens)) or "_Working…_")
-        if not job.done and st.button("Stop", icon=":material/stop_circle:"):
+        if not job.done:
+            st.caption(text.escape(job.status()))  # issue 18: which tool runs now, and for how long
+        if not job.done and not job.stopping and st.button("Stop", icon=":material/stop_circle:"):
             job.stop()
     if job.done:
         del st.session_state["chat_job"]
@@ -119,7 +121,14 @@ if current.can_edit:
     if last_user and messages and messages[-1].role == "assistant" and st.button("Regenerate the last answer"):
         st.session_state["chat_job"] = ChatJob(account, current.id, last_user, role).start()
         st.rerun()
+    if job is None:
+        editor.structure_input(
+            "chat_draw",
+            action="Ask about this structure",
+            on_use=lambda smiles: st.session_state.update(chat_drawn=f"Tell me about {smiles}"),
+        )
     question = st.chat_input("Ask about a molecule, a property, a synthesis route or the literature")
+    question = question or st.session_state.pop("chat_drawn", None)
     if question:
         try:
             st.session_state["chat_job"] = ChatJob(account, current.id, question, role).start()

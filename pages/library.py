@@ -95,7 +95,7 @@ if tab_docs.open:
             key="lib_table",
             height=min(420, 38 + 35 * max(len(shown), 1)),
             column_config={
-                "title": st.column_config.TextColumn("Title", width=280),
+                "title": st.column_config.TextColumn("Title", width=340),  # fills a 1280 px window
                 "source": st.column_config.TextColumn("Source", width=140),
                 "year": st.column_config.NumberColumn("Year", format="%d", width=50),
                 "tags": st.column_config.TextColumn("Tags", width=110),

@@ -59,10 +59,10 @@ def _live_load(state_dir: Path) -> None:
     with ui.reported("Reading the servers' metrics"):
         load, st.session_state["models_load_readings"] = serving.live_load(state_dir, previous)
         if load:
-            st.table(pd.DataFrame(load), hide_index=True, border="horizontal")
-        gpus, why = serving.gpu_rows()
+            st.table(pd.DataFrame(ui.load_rows(load)), hide_index=True, border="horizontal")
+        gpus, why = serving.gpus()
         if gpus:
-            st.table(pd.DataFrame(gpus), hide_index=True, border="horizontal")
+            st.table(pd.DataFrame(ui.gpu_rows(gpus)), hide_index=True, border="horizontal")
         st.caption(
             "Tokens/s: growth of each engine's own token counters (vLLM, llama-server `--metrics`) between "
             "readings 5 s apart. " + (why + "." if why else "GPUs: NVML.")
@@ -77,7 +77,7 @@ with tab_catalog:
     if catalog is None:
         st.info("Fix the catalog above to see its models; the sizing calculator works with custom numbers.")
     else:
-        st.table(pd.DataFrame(serving.catalog_rows(catalog)), hide_index=True, border="horizontal")
+        st.table(pd.DataFrame(ui.catalog_rows(catalog)), hide_index=True, border="horizontal")
         roles = catalog.role_map()
         st.markdown("**Roles** → served model: " + " · ".join(f"`{role}` → `{name}`" for role, name in roles.items()))
         st.caption(
@@ -179,7 +179,7 @@ with tab_plan:
             cluster = serving.read_cluster(cluster_path)
         plan = serving.plan_for(catalog, cluster, int(plan_context) or None)
     if plan is not None:
-        rows = serving.placement_rows(plan)
+        rows = ui.placement_rows(plan)
         if rows:
             st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
         for name, why in plan.placement.unplaced.items():
@@ -248,9 +248,7 @@ with tab_status:
         changing = ("starting", "restarting", "stopping")
 
         def _status_table(live: list[dict[str, object]]) -> None:
-            table = pd.DataFrame(live)
-            table["models"] = table["models"].map(lambda names: ", ".join(names) if isinstance(names, list) else "")
-            st.table(table, hide_index=True, border="horizontal")
+            st.table(pd.DataFrame(ui.status_rows(live)), hide_index=True, border="horizontal")
 
         if any(r["status"] in changing for r in rows):
 
@@ -270,7 +268,7 @@ with tab_status:
     for row in rows:
         name = str(row["name"])
         running = row["status"] not in ("stopped", "failed", "dead")
-        with st.expander(f"{name}: {row['status']} · health {row['health']}"):
+        with st.expander(f"{name}: {row['status']} · health {row['health'] or ui.NONE}"):
             with ui.reported("Reading the log"):
                 st.code("\n".join(serving.logs(state_dir, name, 40)) or "(empty log)", language=None)
             if not is_admin:

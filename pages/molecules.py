@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app.services import molecules, sessions
-from app.ui import auth, state
+from app.ui import auth, editor, state
 from app.ui import molecules as ui
 from app.ui import text as mdtext  # `text` is this page's input
 
@@ -62,6 +62,12 @@ st.pills(
     on_change=_use_example,
     format_func=lambda s: s.replace("*", "\\*"),  # labels are markdown
     label_visibility="collapsed",
+)
+editor.structure_input(
+    "mol_draw",
+    into="mol_text",
+    action="Analyse this structure",
+    on_use=lambda smiles: st.session_state.update(mol_query=(smiles, standardize, tautomer)),
 )
 
 with (

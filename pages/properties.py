@@ -1,13 +1,12 @@
 """Properties: predict with 90% intervals and applicability-domain flags, screen candidates by property windows
 (the "design a polymer with Tg > 250 °C" demo), and read each model's card with its parity plots."""
 
-import time
-
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from app.services import properties, sessions
-from app.ui import auth, state
+from app.services.jobs import Job
+from app.ui import auth, editor, jobs, state
 from app.ui import properties as ui
 from app.ui import text as mdtext  # `text` is this page's input
 from app.ui.errors import reported
@@ -34,7 +33,7 @@ SEEDS = {
     "PET": "[*]CCOC(=O)C1=CC=C(C=C1)C(=O)O[*]",
 }
 AUTO_RANK = "the first window's property"
-CHUNK = 500
+PREDICT_JOB, SCREEN_JOB = "properties.predict", "properties.screen"  # keys in this browser session's job registry
 TABLE_PICTURES = 300  # thumbnails for the first rows only: drawing 10k structures would stall the page
 
 
@@ -60,6 +59,43 @@ def _read_candidates(source: str, text: str, upload: UploadedFile | None) -> lis
         st.warning("Paste at least one SMILES.", icon=":material/edit_note:")
         return []
     return properties.smiles_from_text(text)
+
+
+def _prediction_job(smiles: list[str], labels: list[str], chosen: list[str]) -> Job[list[dict]]:
+    """Predict in the background, reporting each chunk of structures; rows carry the label the chemist gave."""
+
+    def work(job: Job[list[dict]]) -> list[dict]:
+        predicted = properties.predict_many(smiles, chosen or None, progress=lambda done, _, __: job.progress(done))
+        names = dict(zip(smiles, labels, strict=True))  # duplicates keep their last label
+        for p in predicted:
+            p["input"] = names.get(p["smiles"], p["smiles"])
+        return predicted
+
+    return Job(work, name="property prediction", total=len(smiles))
+
+
+def _screen_job(
+    lines: list[str],
+    windows: dict[str, list[float | None]],
+    candidates: list[str],
+    seed: str | None,
+    rank_by: str | None,
+    conservative: bool,
+) -> Job[dict]:
+    """Screen in the background, reporting the candidates predicted so far; the result is what the page keeps."""
+
+    def work(job: Job[dict]) -> dict:
+        rows = properties.screen(  # the bar counts candidates; the tool's own message would say it twice
+            lines,
+            candidates=candidates,
+            rank_by=rank_by,
+            conservative=conservative,
+            progress=lambda d, _, __: job.progress(d),
+        )
+        payload = properties.screen_payload(rows, windows, seed=seed)
+        return {"payload": payload, "window_text": lines, "conservative": conservative}
+
+    return Job(work, name="screen", total=len(candidates))
 
 
 def _add_to_session(label: str, kind_title: str, payload: dict, key: str) -> None:
@@ -91,6 +127,7 @@ with tab_predict:
             label_visibility="collapsed",
             format_func=lambda s: s.replace("*", r"\*"),  # pill labels are Markdown
         )
+        editor.structure_input("prop_draw", into="prop_text")
     elif source == "A list":
         st.button(
             "Example list", key="prop_example_list", on_click=lambda: st.session_state.update(prop_list=EXAMPLE_LIST)
@@ -127,17 +164,14 @@ with tab_predict:
                 smiles = _read_candidates(source, text, upload)
                 labels = ui.list_labels(text, smiles) if source == "A list" else smiles
             if smiles:
-                bar = st.progress(0.0, text=f"Predicting {len(smiles):,} structure(s)…")
-                predicted: list[dict] = []
-                for start in range(0, len(smiles), CHUNK):
-                    chunk = smiles[start : start + CHUNK]
-                    predicted.extend(properties.predict_many(chunk, chosen or None))
-                    bar.progress(min(1.0, (start + len(chunk)) / len(smiles)), text=f"Predicted {start + len(chunk):,}")
-                bar.empty()
-                names = dict(zip(smiles, labels, strict=True))  # duplicates keep their last label
-                for p in predicted:
-                    p["input"] = names.get(p["smiles"], p["smiles"])
-                st.session_state["prop_result"] = predicted
+                jobs.registry().start(PREDICT_JOB, _prediction_job(smiles, labels, chosen))
+    if (predicting := jobs.registry().get(PREDICT_JOB)) is not None:  # also after a rerun during the prediction
+        jobs.follow(predicting, "Predicting", key="prop_predict_job", noun="structures")
+        jobs.registry().pop(PREDICT_JOB)
+        if predicting.state == "done":
+            st.session_state["prop_result"] = predicting.result
+        elif message := jobs.outcome_message(predicting, "The prediction", "structures"):
+            (st.warning if predicting.state == "cancelled" else st.error)(mdtext.escape(message))
 
     predictions = st.session_state.get("prop_result")
     if not predictions:
@@ -250,37 +284,33 @@ with tab_screen:
             lines = [line.strip() for line in windows_text.splitlines() if line.strip()]
             windows = properties.parse_windows(lines)
             seed_text = None
-            with st.status("Screening…", expanded=True) as status:
-                started = time.perf_counter()
-                if mode == "Analogs of a seed":
-                    seed_text = properties.resolve_structure(seed)
-                    candidates = properties.analogs(seed_text, int(max_analogs))
-                    st.write(f"Enumerated {len(candidates) - 1} analog(s) of the seed.")
-                else:
-                    candidates = _read_candidates(mode, candidates_text, candidates_upload)
-                    st.write(f"Read {len(candidates):,} candidate(s).")
-                if candidates:
-                    st.write(f"Predicting {', '.join(windows)} with intervals and ranking…")
-                    rows = properties.screen(
-                        lines,
-                        candidates=candidates,
-                        rank_by=None if rank_by == AUTO_RANK else rank_by,
-                        conservative=conservative,
-                    )
-                    passing = sum(r["passes"] for r in rows)
-                    status.update(
-                        label=f"Screened {len(rows):,} candidates in {time.perf_counter() - started:.1f} s: "
-                        f"{passing} pass",
-                        state="complete",
-                        expanded=False,
-                    )
-                    st.session_state["prop_screen"] = {
-                        "payload": properties.screen_payload(rows, windows, seed=seed_text),
-                        "window_text": lines,
-                        "conservative": conservative,
-                    }
-                else:
-                    status.update(label="Nothing to screen", state="error")
+            if mode == "Analogs of a seed":
+                seed_text = properties.resolve_structure(seed)
+                candidates = properties.analogs(seed_text, int(max_analogs))
+                found = f"Enumerated {len(candidates) - 1} analog(s) of the seed."
+            else:
+                candidates = _read_candidates(mode, candidates_text, candidates_upload)
+                found = f"Read {len(candidates):,} candidate(s)."
+            if candidates:
+                ranked_by = None if rank_by == AUTO_RANK else rank_by
+                job = _screen_job(lines, windows, candidates, seed_text, ranked_by, conservative)
+                jobs.registry().start(SCREEN_JOB, job)
+                st.session_state["prop_screen_found"] = found
+    if (screening := jobs.registry().get(SCREEN_JOB)) is not None:  # also after a rerun during the screen
+        jobs.follow(screening, "Screening", key="prop_screen_job", noun="candidates")
+        jobs.registry().pop(SCREEN_JOB)
+        if screening.state == "done" and screening.result is not None:
+            st.session_state["prop_screen"] = screening.result
+            rows = screening.result["payload"]["rows"]
+            with st.status(
+                f"Screened {len(rows):,} candidates in {screening.snapshot().elapsed_s:.1f} s: "
+                f"{sum(r['passes'] for r in rows)} pass",
+                state="complete",
+                expanded=False,
+            ):
+                st.write(st.session_state.pop("prop_screen_found", ""))
+        elif message := jobs.outcome_message(screening, "The screen", "candidates"):
+            (st.warning if screening.state == "cancelled" else st.error)(mdtext.escape(message))
 
     result = st.session_state.get("prop_screen")
     if result is None:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app.errors import ChemassistError
 from app.services import molecules, sessions, synthesis
-from app.ui import auth, state
+from app.ui import auth, editor, state
 from app.ui import synthesis as ui
 from app.ui.errors import reported
 from app.ui.molecules import show_svg
@@ -46,6 +46,7 @@ if current is not None and session_molecules:
         key="syn_pick",
         on_change=_pick_from_session,
     )
+editor.structure_input("syn_draw", into="syn_target", label="Draw the target")
 
 with st.form("syn_form", border=False):
     col_text, col_go = st.columns([5, 1], vertical_alignment="bottom")

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from serve.cloud_prices import CLOUD_PRESETS, cloud_usd_per_m_output
 from serve.errors import CatalogError, UnknownRole
 from serve.hardware import GGUF_TYPES, KV_DTYPE_BYTES, normalize_quantization
 
@@ -68,7 +69,7 @@ class RemoteBackend(BaseModel):
         default=None, ge=0, description="US$ per million output tokens with as many input tokens (cost policy)."
     )
     price_preset: str | None = Field(
-        default=None, description="Or a provider's list prices from serve.costs.CLOUD_PRESETS, by name."
+        default=None, description="Or a provider's list prices from serve.cloud_prices.CLOUD_PRESETS, by name."
     )
     api_key_file: Path | None = Field(default=None, description="File holding the provider's key (chmod 600).")
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -88,8 +89,6 @@ class RemoteBackend(BaseModel):
         if self.api_key_file is not None and self.api_key_env is not None:
             raise ValueError("give api_key_file or api_key_env, not both")
         if self.price_preset is not None:
-            from serve.costs import CLOUD_PRESETS, cloud_usd_per_m_output  # costs imports this module
-
             if self.price_preset not in CLOUD_PRESETS:
                 raise ValueError(f"unknown price_preset {self.price_preset!r}; known: {', '.join(CLOUD_PRESETS)}")
             if self.cost_per_m_tokens is None:

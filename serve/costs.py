@@ -2,8 +2,9 @@
 break-even volume and total cost of ownership.
 
 Pure functions over small frozen dataclasses; every price is an input. The defaults the Compute planner
-offers (`GPU_COSTS`, `CLOUD_PRESETS`, `ASSUMPTIONS`) say where each number comes from: board power is the
-vendor datasheet figure, prices are 2025 list or street prices and are *assumptions* the user should edit.
+offers (`GPU_COSTS`, `ASSUMPTIONS`, and serve.cloud_prices' `CLOUD_PRESETS`) say where each number comes from:
+board power is the vendor datasheet figure, prices are 2025 list or street prices and are *assumptions* the
+user should edit.
 Nothing here is measured on our machines. Written by hand because no library we use does TCO arithmetic.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from serve.catalog import ModelEntry
+from serve.cloud_prices import CloudApi, cloud_usd_per_m_output
 from serve.hardware import GpuModel, lookup_gpu
 from serve.sizing import DEFAULT_EFFICIENCY, kv_bytes_per_token_per_gpu, weight_bytes
 
@@ -105,20 +107,6 @@ class SelfHosted:
         return self.rental_usd_per_gpu_hour is not None
 
 
-@dataclass(frozen=True)
-class CloudApi:
-    """A hosted model's list prices, US$ per million input and output tokens."""
-
-    input_usd_per_m: float
-    output_usd_per_m: float
-
-    def __post_init__(self) -> None:
-        if self.input_usd_per_m < 0 or self.output_usd_per_m < 0:
-            raise ValueError("prices cannot be negative")
-        if self.input_usd_per_m == 0 and self.output_usd_per_m == 0:
-            raise ValueError("a cloud API with zero prices cannot be compared")
-
-
 def hardware_usd_per_month(h: SelfHosted) -> float:
     """Purchase amortised per month, or the rental bill for every hour of the month."""
     if h.rented:
@@ -165,11 +153,6 @@ def deployments_needed(h: SelfHosted, output_tokens_per_month: float, input_per_
 def self_hosted_usd_for_volume(h: SelfHosted, output_tokens_per_month: float, input_per_output: float) -> float:
     """Monthly cost of serving the volume self-hosted: a step function of whole deployments."""
     return deployments_needed(h, output_tokens_per_month, input_per_output) * self_hosted_usd_per_month(h)
-
-
-def cloud_usd_per_m_output(c: CloudApi, input_per_output: float) -> float:
-    """Cloud US$ per million output tokens including the input tokens that come with them."""
-    return c.output_usd_per_m + input_per_output * c.input_usd_per_m
 
 
 def cloud_usd_per_month(c: CloudApi, output_tokens_per_month: float, input_per_output: float) -> float:
@@ -286,16 +269,6 @@ def gpu_cost(name: str) -> GpuCost:
     if key not in GPU_COSTS:
         raise KeyError(f"no cost defaults for GPU {name!r}; known: {', '.join(c.name for c in GPU_COSTS.values())}")
     return GPU_COSTS[key]
-
-
-CLOUD_PRESETS: dict[str, CloudApi] = {
-    # Published per-million-token list prices as of mid 2025 (provider pricing pages): assumptions, check them.
-    "OpenAI GPT-4o": CloudApi(2.50, 10.00),
-    "OpenAI GPT-4o mini": CloudApi(0.15, 0.60),
-    "Anthropic Claude Sonnet 4": CloudApi(3.00, 15.00),
-    "Anthropic Claude 3.5 Haiku": CloudApi(0.80, 4.00),
-    "Hosted Llama 3.3 70B (typical)": CloudApi(0.88, 0.88),
-}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,22 @@ DEFAULT_OVERHEAD = 0.20
 DEFAULT_EFFICIENCY = (0.5, 0.8)  # achieved fraction of peak bandwidth in decode, low..high
 
 
+def engine_bytes(vram_bytes: float, gpu_memory_utilization: float) -> float:
+    """What the engine may take of one GPU: VRAM x utilization (vLLM's --gpu-memory-utilization)."""
+    return vram_bytes * gpu_memory_utilization
+
+
+def with_overhead(loaded_bytes: float, overhead: float = DEFAULT_OVERHEAD) -> float:
+    """Memory that LOADED_BYTES (weights + KV cache) really takes: activations, CUDA graphs and fragmentation
+    add OVERHEAD (a fraction) of it. The one rule for the overhead; `usable_bytes` is its inverse."""
+    return loaded_bytes * (1 + overhead)
+
+
+def usable_bytes(vram_bytes: float, gpu_memory_utilization: float, overhead: float = DEFAULT_OVERHEAD) -> float:
+    """The most weights + KV cache one GPU holds: the x with with_overhead(x) == engine_bytes(VRAM, utilization)."""
+    return engine_bytes(vram_bytes, gpu_memory_utilization) / (1 + overhead)
+
+
 def weight_bytes(params_b: float, quantization: str) -> float:
     """Bytes of weights: a 70B model is ~140 GB at FP16, ~70 GB at INT8, ~37 GB at AWQ 4-bit."""
     return params_b * 1e9 * bytes_per_param(quantization)
@@ -83,6 +99,50 @@ class FitReport(BaseModel):
         )
 
 
+class MemoryNeed(BaseModel):
+    """What CONCURRENT sequences of one model take on a TP group, beside what the engine may use there (GB).
+
+    Same rule as `size_on_gpus`: total = with_overhead(weights + KV), and the group holds it when total <= available.
+    """
+
+    weights_gb: float
+    kv_per_sequence_gb: float = Field(description="KV cache of one sequence at the context, whole model.")
+    concurrent: int
+    loaded_gb: float = Field(description="Weights + KV cache of CONCURRENT sequences.")
+    overhead_gb: float
+    total_gb: float
+    available_gb: float = Field(description="TP x VRAM x gpu_memory_utilization of the group.")
+
+
+def memory_need(
+    model: ModelEntry,
+    gpus: Sequence[GpuModel],
+    tp: int,
+    context: int,
+    concurrent: int = 1,
+    overhead: float = DEFAULT_OVERHEAD,
+    gpu_memory_utilization: float | None = None,
+) -> MemoryNeed:
+    """The memory breakdown of MODEL with CONCURRENT sequences of CONTEXT tokens on the first TP of GPUS."""
+    if tp < 1 or tp > len(gpus):
+        raise DoesNotFit(f"tensor-parallel degree {tp} needs {tp} GPUs, {len(gpus)} given")
+    util = gpu_memory_utilization or model.gpu_memory_utilization
+    weights = weight_bytes(model.params_b, model.quantization)
+    kv_sequence = kv_bytes_per_token(model.layers, model.kv_heads, model.head_dim, model.kv_cache_dtype) * context
+    loaded = weights + kv_sequence * concurrent
+    total = with_overhead(loaded, overhead)
+    smallest = min(g.vram_bytes for g in gpus[:tp])  # ranks hold equal shards: the smallest card limits
+    return MemoryNeed(
+        weights_gb=weights / GB,
+        kv_per_sequence_gb=kv_sequence / GB,
+        concurrent=concurrent,
+        loaded_gb=loaded / GB,
+        overhead_gb=(total - loaded) / GB,
+        total_gb=total / GB,
+        available_gb=tp * engine_bytes(smallest, util) / GB,
+    )
+
+
 def size_on_gpus(
     model: ModelEntry,
     gpus: Sequence[GpuModel],
@@ -110,7 +170,7 @@ def size_on_gpus(
 
     weights = weight_bytes(model.params_b, model.quantization)
     weights_per_gpu = weights / tp
-    usable = smallest * util / (1 + overhead)
+    usable = usable_bytes(smallest, util, overhead)
     kv_budget = max(0.0, usable - weights_per_gpu)
     kv_token_gpu = kv_bytes_per_token_per_gpu(model, tp)
     kv_token_total = kv_bytes_per_token(model.layers, model.kv_heads, model.head_dim, model.kv_cache_dtype)

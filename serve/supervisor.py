@@ -8,48 +8,40 @@ gets its own process group so that stopping it also stops the workers it spawned
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 import threading
 import time
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
 
 import httpx
 
 from serve.launcher import BackendState, LaunchSpec, Status, log_path, process_start_ticks, write_state
 
 
-class RotatingLog:
-    """Append-only log file rotated at max_bytes into NAME.1 .. NAME.<backups> (thread-safe)."""
+class BackendLog(RotatingFileHandler):
+    """The backend's output and the supervisor's notes, rotated at max_bytes into NAME.1 .. NAME.<backups>
+    (the stdlib's RotatingFileHandler: thread-safe, the same rotation as logging's). With no backups the file
+    starts over when full, where the stdlib would let it grow without bound."""
 
     def __init__(self, path: Path, max_bytes: int, backups: int):
-        self.path, self.max_bytes, self.backups = Path(path), max_bytes, backups
+        self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._fh: IO[bytes] = open(self.path, "ab")  # noqa: SIM115 - kept open for the supervisor's life
+        super().__init__(self.path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", errors="replace")
+        self.terminator = ""  # lines arrive whole, with their own newline
+        self.setFormatter(logging.Formatter("%(message)s"))
 
     def write(self, data: bytes) -> None:
-        with self._lock:
-            if self._fh.tell() + len(data) > self.max_bytes:
-                self._rotate()
-            self._fh.write(data)
-            self._fh.flush()
+        """Append DATA (a line of output, not necessarily UTF-8: undecodable bytes are replaced)."""
+        self.handle(logging.makeLogRecord({"msg": data.decode("utf-8", errors="replace")}))
 
-    def _rotate(self) -> None:
-        self._fh.close()
-        if self.backups == 0:
-            self.path.unlink(missing_ok=True)
-        for i in range(self.backups, 0, -1):
-            src = self.path if i == 1 else self.path.with_name(f"{self.path.name}.{i - 1}")
-            if src.exists():
-                os.replace(src, self.path.with_name(f"{self.path.name}.{i}"))
-        self._fh = open(self.path, "ab")  # noqa: SIM115
-
-    def close(self) -> None:
-        with self._lock:
-            self._fh.close()
+    def doRollover(self) -> None:  # noqa: N802 - the stdlib's name
+        super().doRollover()
+        if self.backupCount == 0 and self.stream is not None:
+            self.stream.truncate(0)
 
 
 class Supervisor:
@@ -58,7 +50,7 @@ class Supervisor:
     def __init__(self, spec: LaunchSpec, state_dir: Path):
         self.spec, self.state_dir = spec, Path(state_dir)
         self.policy = spec.policy
-        self.log = RotatingLog(log_path(self.state_dir, spec.name), self.policy.log_max_bytes, self.policy.log_backups)
+        self.log = BackendLog(log_path(self.state_dir, spec.name), self.policy.log_max_bytes, self.policy.log_backups)
         self._stop = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0

@@ -8,16 +8,19 @@ The CLI is the trusted operator at the server's shell: it calls the library serv
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli.common import console, err_console, friendly_errors, print_json
 from app.services import library as service
 from tools.literature import SearchFilters
+from tools.literature.ingest import EMBED_GROUP_CHUNKS
 from tools.literature.retrieval import Mode
 
 cli = typer.Typer(help="The literature library: ingest papers (PDF, text, BibTeX, RIS, JSONL), search, ask.")
@@ -35,6 +38,31 @@ def _filters(
     return SearchFilters(year_from=year_from, year_to=year_to, sources=source or None, tags=tag or None, viewer=user)
 
 
+@dataclass
+class IngestProgress:
+    """One line of ingest progress: the step's message (documents done), passages done/total, passages/s and
+    the time left, measured from the start of indexing in this run (documents already stored cost nothing)."""
+
+    started: float | None = None
+    base: int = 0
+
+    def line(self, done: int, total: int, message: str) -> str:
+        if message.startswith("reading"):
+            return message
+        now = time.monotonic()
+        if self.started is None or done < self.base:
+            self.started, self.base = now, done
+        rate = (done - self.base) / (now - self.started) if done > self.base and now > self.started else 0.0
+        eta = _duration((total - done) / rate) if rate else "--"
+        speed = f"{rate:.1f} passages/s" if rate else "-- passages/s"
+        return f"{message}; {done}/{total} passages; {speed}; ETA {eta}"
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
 @cli.command()
 @friendly_errors
 def ingest(
@@ -44,26 +72,47 @@ def ingest(
     owner: str | None = typer.Option(None, "--owner", help="Username that owns the documents."),
     private: bool = typer.Option(False, "--private", help="Only the owner may see the documents."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    group_passages: int = typer.Option(
+        EMBED_GROUP_CHUNKS,
+        "--group-passages",
+        min=1,
+        help="Passages embedded together before their documents are stored (what an interrupted run loses).",
+    ),
 ) -> None:
-    """Read, chunk, embed and store papers. Unchanged documents already in the library are skipped."""
+    """Read, chunk, embed and store papers, with progress (documents, passages, passages/s, time left).
+
+    Unchanged documents already in the library are skipped (content hash), so an interrupted ingest resumes
+    where it stopped when run again; a document is searchable only once all its passages are stored."""
     if private and not owner:
         raise typer.BadParameter("--private needs --owner")
+    tracker = IngestProgress()
+    live = err_console.is_terminal and not as_json
     try:
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TaskProgressColumn(),
             TimeElapsedColumn(),
             console=err_console,
-            disable=as_json,
+            disable=not live,
         ) as bar:
             task = bar.add_task("reading", total=None)
 
             def progress(done: int, total: int, message: str) -> None:
-                bar.update(task, completed=done, total=total or None, description=message)
+                line = tracker.line(done, total, message)
+                if live:
+                    bar.update(task, completed=done, total=total or None, description=line)
+                elif not as_json:  # a log file or a pipe: one plain line per step
+                    err_console.print(line, highlight=False, soft_wrap=True)
 
             report = service.ingest_files(
-                [str(p) for p in paths], owner=owner, private=private, tags=tag, progress=progress, uri=uri
+                [str(p) for p in paths],
+                owner=owner,
+                private=private,
+                tags=tag,
+                progress=progress,
+                uri=uri,
+                group_chunks=group_passages,
             )
     finally:
         service.close_stores()
@@ -235,6 +284,48 @@ def repair(
         )
     else:
         console.print(f"Nothing to repair: {report.documents_checked} documents checked ({report.seconds:.1f} s).")
+
+
+@cli.command()
+@friendly_errors
+def info(
+    uri: str | None = typer.Option(None, "--uri", help=URI_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """The embedding model the library was built with (name, dimension, probe digest) and whether the
+    configured embedder gives the same vectors."""
+    try:
+        status = service.embedding_status(uri=uri)
+    finally:
+        service.close_stores()
+    fp = status.library
+    if as_json:
+        print_json(
+            {
+                "library": None
+                if fp is None
+                else {
+                    "model": fp.model,
+                    "dim": fp.dim,
+                    "backend": fp.backend,
+                    "digest": fp.digest,
+                    "created": fp.created,
+                },
+                "configured": status.configured,
+                "matches": status.problem is None,
+                "problem": status.problem,
+            }
+        )
+    else:
+        recorded = (
+            fp.describe() + f", recorded {fp.created}" if fp else "not recorded yet (recorded at the first ingest)"
+        )
+        console.print(f"Library embeddings: {recorded}", highlight=False)
+        console.print(f"Configured embedder: {status.configured}", highlight=False)
+        if status.problem:
+            err_console.print(f"[bold red]Mismatch:[/] {status.problem}", highlight=False)
+    if status.problem:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from rich.table import Table
 import tools.chem as chem
 from app.cli.common import console, err_console, friendly_errors, print_json
 from app.errors import ValidationFailed
+from tools.chem import quantities
 
 cli = typer.Typer(
     help="Molecules: identifiers, descriptors, filters, alerts, safety screen, search and depiction.",
@@ -53,7 +54,7 @@ def info(
     ):  # fmt: skip
         if key == "attachment_points" and not record[key]:
             continue
-        table.add_row(key, str(record[key]), units.get(key, ""))
+        table.add_row(quantities.label(key), str(record[key]), units.get(key, ""))  # the labels every renderer uses
     for name, result in record["filters"].items():
         verdict = "pass" if result["passed"] else "fail"
         table.add_row(f"filter: {name}", f"{verdict} {'; '.join(result['failed'])}".strip(), "")

@@ -117,6 +117,8 @@ def search(
         for n, step in enumerate(reversed(route.steps), 1):  # the order a chemist runs them
             console.print(f"  {n}. {escape(step.reactants_smiles)} >> {escape(step.product)}")
             console.print(f"     [dim]{escape(_step_details(step))}[/]")
+            for flag in step.protection or ():
+                console.print(f"     [yellow]PROTECTING GROUP?[/] {escape(flag.text)}: {escape(flag.reason)}")
         for leaf, hit in route.leaves.items():
             where = service.stock_label(hit.source, hit.name) if hit else "not in stock"
             console.print(f"     starting material {escape(leaf)}: {escape(where)}")

@@ -13,6 +13,7 @@ from rich.table import Table
 from app.cli.common import console, friendly_errors, print_json
 from app.errors import ValidationFailed
 from app.services import serving
+from app.ui.serving_tables import gpu_rows, load_rows, status_rows
 from serve.catalog import ModelEntry, parse_catalog
 from serve.errors import ServeError
 from serve.gateway.config import api_keys_from_text, parse_api_key, read_api_key_file
@@ -202,15 +203,10 @@ def status(state_dir: Path = STATE_OPT, as_json: bool = JSON_OPT) -> None:
     if not rows:
         console.print(f"No backends were started from {_state_dir(state_dir)}.")
         return
-    table = Table("name", "status", "health", "url", "models", "restarts", "message")
-    for row in rows:
-        models = ", ".join(row["models"]) if isinstance(row["models"], list) else ""
-        table.add_row(
-            *(str(row[k]) for k in ("name", "status", "health", "url")),
-            models,
-            str(row["restarts"]),
-            str(row["message"]),
-        )
+    columns = ("name", "status", "health", "url", "models", "restarts", "message")
+    table = Table(*columns)
+    for row in status_rows(rows):
+        table.add_row(*(str(row[k]) for k in columns))
     console.print(table)
 
 
@@ -225,8 +221,10 @@ def load(
     folder = _state_dir(state_dir)
     _, first = serving.live_load(folder, {})
     time.sleep(interval)
-    rows, _ = serving.live_load(folder, first)
-    gpus, why = serving.gpu_rows()
+    readings, _ = serving.live_load(folder, first)
+    rows = load_rows(readings)
+    cards, why = serving.gpus()
+    gpus = gpu_rows(cards)
     if as_json:
         print_json({"backends": rows, "gpus": gpus, "gpus_unavailable": why})
         return

@@ -3,7 +3,6 @@ session id, store the answer with its tool calls and artifacts."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -14,14 +13,17 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from sqlalchemy.engine import make_url
 
+from agents.answers import tool_result
 from agents.graph import build_graph
-from agents.models import ROLES, ModelChain, ModelEndpoint
+from agents.models import ROLES, ModelChain
 from agents.offline import OFFLINE_MODEL_NAME
 from agents.toolkit import ToolContext, build_tools
 from app.errors import ValidationFailed
 from app.services import access, sessions
 from app.services.accounts import Account
+from app.services.chat_models import literature_model, model_chain
 from app.settings import Settings, get_settings
+from tools import results
 
 MAX_QUESTION = 8000
 DEFAULT_TITLE = "New research session"
@@ -60,22 +62,6 @@ class TurnResult:
         return self.model == OFFLINE_MODEL_NAME
 
 
-def model_chain(settings: Settings | None = None) -> ModelChain:
-    """Served models by role from settings; no base URL means offline mode."""
-    settings = settings or get_settings()
-    if not settings.llm_base_url:
-        return ModelChain()
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    endpoints = []
-    for role in ROLES:
-        model = settings.llm_role_models.get(role) or settings.llm_model
-        if model:
-            endpoints.append(
-                ModelEndpoint(role, model, settings.llm_base_url, key, settings.llm_timeout_s, settings.llm_max_tokens)
-            )
-    return ModelChain(endpoints=endpoints)
-
-
 _lock = threading.Lock()
 _graphs: dict[tuple[Any, ...], Any] = {}
 
@@ -112,15 +98,6 @@ class AgentRuntime:
     tools: ToolContext
     max_steps: int
     time_limit_s: float
-
-
-@access.operator
-def literature_model(settings: Settings | None = None, chain: ModelChain | None = None) -> Any:
-    """The served model that writes literature answers from retrieved passages (every sentence then checked
-    against its cited passage); None in offline mode, where answers quote the passages."""
-    chain = model_chain(settings or get_settings()) if chain is None else chain
-    general = chain.order("general")
-    return general[0].chat_model() if general else None
 
 
 @access.operator
@@ -201,23 +178,23 @@ def reset_graphs() -> None:
 
 
 def _artifacts_for(call: ToolCallRecord) -> list[tuple[str, str, dict[str, Any]]]:
-    """(kind, title, payload) artifacts from one tool result."""
-    r = call.result or {}
-    if "error" in r or r.get("refused"):
-        return []
-    if call.name == "molecule_info":
-        return [("molecule", f"{r.get('input')} ({r.get('formula')})", r)]
-    if call.name == "predict_properties":
-        return [("table", f"Predicted properties of {r.get('query')}", r)]
-    if call.name == "screen_candidates":
-        return [("table", f"Screening around {r.get('seed')}", r)]
-    if call.name == "find_similar":
-        return [("table", f"Molecules similar to {r.get('query')}", r)]
-    if call.name == "plan_synthesis" and r.get("routes"):
-        return [("route", f"Routes to {r.get('target')}", r)]
-    if call.name == "search_literature":
-        return [("citation", f"[{c['n']}] {c['title']}", c) for c in r.get("citations", [])]
-    return []
+    """(stored kind, title, payload) artifacts from one tool result, read once as its typed result
+    (tools.results); the payload is the typed result's JSON, with its `kind`."""
+    result = results.parse(call.name, call.result or {})
+    match result:
+        case results.LiteratureResult():
+            return [(results.STORED_KINDS["citation"], f"[{c.n}] {c.title}", results.dump(c)) for c in result.citations]
+        case results.RouteSearchResult() if result.refused or not result.routes:
+            return []
+        case (
+            results.MoleculeResult()
+            | results.PredictionResult()
+            | results.ScreenResult()
+            | results.SimilarityResult()
+            | results.RouteSearchResult()
+        ):
+            return [(results.STORED_KINDS[result.kind], result.title, results.dump(result))]
+    return []  # errors, refusals and results of unknown tools are in the tool card, not artifacts
 
 
 @access.guarded
@@ -271,10 +248,7 @@ def send(
                 elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
                     record = calls[message.tool_call_id]
                     record.duration_s = time.monotonic() - record.started
-                    try:
-                        record.result = json.loads(str(message.content))
-                    except json.JSONDecodeError:
-                        record.result = {"error": str(message.content)}
+                    _, record.result = tool_result(message)  # the one reader of tool-message JSON
                     emit("tool_result", record.as_dict())
 
     state = graph.get_state(config).values

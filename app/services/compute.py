@@ -11,12 +11,11 @@ import math
 from dataclasses import dataclass
 
 from app.errors import ValidationFailed
+from serve.cloud_prices import CLOUD_PRESETS, CloudApi
 from serve.costs import (
     ASSUMPTIONS,
-    CLOUD_PRESETS,
     GPU_COSTS,
     PRICE_NOTE,
-    CloudApi,
     Comparison,
     GpuCost,
     SelfHosted,

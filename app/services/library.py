@@ -25,6 +25,7 @@ from typing import Any, Literal, TypeVar
 from app.errors import ChemassistError, DatabaseUnavailable, NotFound, PermissionDenied, ValidationFailed
 from app.services import access
 from app.services.identity import Account
+from app.services.jobs import Job, JobCancelled, unexpected
 from app.settings import get_settings
 from tools.literature import (
     Answer,
@@ -44,7 +45,8 @@ from tools.literature import (
 from tools.literature import answer as answer_question
 from tools.literature.answer import ChatModel
 from tools.literature.embedding import local_embedder, set_default_embedder
-from tools.literature.ingest import Progress
+from tools.literature.fingerprint import EmbeddingFingerprint
+from tools.literature.ingest import EMBED_GROUP_CHUNKS, Progress
 from tools.literature.readers import DEFAULT_MAX_BYTES
 from tools.literature.remote_embedding import EmbedderChoice, connect_embedder
 from tools.literature.retrieval import Mode
@@ -170,6 +172,7 @@ def _ingest(
     max_bytes: int,
     uri: str | None,
     may_replace: MayReplace | None,
+    group_chunks: int = EMBED_GROUP_CHUNKS,
 ) -> IngestReport:
     if not paths:
         raise ValidationFailed("Give at least one file or folder to ingest.")
@@ -186,6 +189,7 @@ def _ingest(
             progress=progress,
             max_bytes=max_bytes,
             may_replace=may_replace,
+            group_chunks=group_chunks,
         )
     )
     if report.failed and not (report.added or report.updated or report.skipped):
@@ -203,10 +207,12 @@ def ingest_files(
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     uri: str | None = None,
+    group_chunks: int = EMBED_GROUP_CHUNKS,
 ) -> IngestReport:
     """Ingest files or folders as the operator (a changed document replaces the stored one, whoever added it).
     Files and records that fail are listed in `report.failed` with the reason; nothing of a failed file is
-    stored. Raises ValidationFailed only when every file failed."""
+    stored. Raises ValidationFailed only when every file failed. `group_chunks`: passages embedded before
+    their documents are written (what a killed run can lose; a rerun skips what is stored)."""
     return _ingest(
         paths,
         owner=owner,
@@ -216,52 +222,34 @@ def ingest_files(
         max_bytes=max_bytes,
         uri=uri,
         may_replace=None,
+        group_chunks=group_chunks,
     )
 
 
-@dataclass
-class IngestJob:
-    """A background ingest the UI can poll while it stays responsive."""
+class IngestJob(Job[IngestReport]):
+    """A background ingest (app.services.jobs) the UI can poll while it stays responsive; an upload also lists
+    an outcome per file in `files`. Cancel stops it between documents: what was stored stays, whole."""
 
-    done: int = 0
-    total: int = 0
-    message: str = "starting"
-    report: IngestReport | None = None
-    error: str | None = None
-    files: list[FileOutcome] = field(default_factory=list)
-    thread: threading.Thread | None = field(default=None, repr=False)
+    def __init__(self, work: Callable[[IngestJob], IngestReport], *, name: str, total: int = 0, failure: str) -> None:
+        super().__init__(
+            lambda _: work(self), name=name, total=total, message="starting", describe_error=unexpected(failure)
+        )
+        self.files: list[FileOutcome] = []
 
     @property
-    def finished(self) -> bool:
-        return self.report is not None or self.error is not None
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else (1.0 if self.finished else 0.0)
-
-    def wait(self, timeout: float | None = None) -> None:
-        if self.thread is not None:
-            self.thread.join(timeout)
+    def report(self) -> IngestReport | None:
+        return self.result
 
 
 @access.operator
 def start_ingest(paths: Sequence[str | Path], **kwargs: Any) -> IngestJob:
-    """Run `ingest_files` in a background thread; poll the returned job's done/total/message."""
-    job = IngestJob()
-
-    def progress(done: int, total: int, message: str) -> None:
-        job.done, job.total, job.message = done, total, message
-
-    def run() -> None:
-        try:
-            job.report = ingest_files(paths, progress=progress, **kwargs)
-            job.message = "finished"
-        except Exception as exc:  # noqa: BLE001 - shown to the user in the UI, never re-raised in the thread
-            job.error = str(exc)
-
-    job.thread = threading.Thread(target=run, name="library-ingest", daemon=True)
-    job.thread.start()
-    return job
+    """Run `ingest_files` in a background thread; poll the returned job's `snapshot()` (done/total/message)."""
+    job = IngestJob(
+        lambda job: ingest_files(paths, progress=job.progress, **kwargs),
+        name="library-ingest",
+        failure="Adding files to the library",
+    )
+    return job.start()
 
 
 @access.operator
@@ -271,6 +259,28 @@ def ensure_demo_library(progress: Progress | None = None, uri: str | None = None
     if store.count_documents() > 0:
         return None
     return _call(lambda: ingest_demo(store, progress=progress))
+
+
+@dataclass
+class EmbeddingStatus:
+    """The model the library was built with (None: not recorded yet) and whether the configured one matches."""
+
+    library: EmbeddingFingerprint | None
+    configured: str
+    problem: str | None = None
+
+
+@access.operator
+def embedding_status(uri: str | None = None) -> EmbeddingStatus:
+    """The library's embedding fingerprint and the configured embedder, checked against each other."""
+    store = get_store(uri)
+    embedder = library_embedder().embedder
+    try:
+        _call(lambda: store.check_embedder(embedder, record=False))
+        problem = None
+    except ValidationFailed as exc:
+        problem = str(exc)
+    return EmbeddingStatus(_call(store.embedding_fingerprint), embedder.fingerprint, problem)
 
 
 @access.operator
@@ -399,9 +409,9 @@ def ask_for(
     """A cited answer from the documents this account may read, written by the served model when one is
     connected (the same one the chat's literature tool uses), else quoted from the passages."""
     if chat_model is None:
-        from app.services import chat  # imported here: chat builds on this module
+        from app.services import chat_models  # loads the model clients only when an answer is asked for
 
-        chat_model = chat.literature_model()
+        chat_model = chat_models.literature_model()
     return ask(question, chat_model=chat_model, k=k, filters=_scoped(account, filters), uri=uri)
 
 
@@ -493,21 +503,22 @@ def start_upload(
     its uploader or an administrator. `done/total` counts hundredths of files."""
     if not files:
         raise ValidationFailed("Choose at least one file to upload.")
-    job = IngestJob(total=100 * len(files))
     tags = [t.strip() for t in tags if t.strip()]
 
     def may_replace(visibility: str, owner: str) -> bool:
         return access.can_replace_document(account, visibility, owner)
 
-    def run() -> None:
+    def run(job: IngestJob) -> IngestReport:
         with tempfile.TemporaryDirectory(prefix="chemassist-upload-") as tmp:
             for i, (name, data) in enumerate(files):
                 name = _safe_name(name, i)
-                job.message = f"file {i + 1} of {len(files)}: reading {name}"
+                job.progress(100 * i, message=f"file {i + 1} of {len(files)}: reading {name}")
 
                 def progress(done: int, total: int, message: str, i: int = i, name: str = name) -> None:
-                    job.done = 100 * i + (100 * done // total if total else 0)
-                    job.message = f"file {i + 1} of {len(files)} ({name}): {message}"
+                    job.progress(
+                        100 * i + (100 * done // total if total else 0),
+                        message=f"file {i + 1} of {len(files)} ({name}): {message}",
+                    )
 
                 try:
                     if len(data) > max_bytes:
@@ -529,22 +540,21 @@ def start_upload(
                         may_replace=may_replace,
                     )
                     job.files.append(_outcome(name, report))
+                except JobCancelled:
+                    raise
                 except ChemassistError as exc:
                     job.files.append(FileOutcome(name, "failed", str(exc)))
                 except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others or reach the user raw
                     log.exception("upload of %s failed", name)
                     job.files.append(FileOutcome(name, "failed", f"could not be read ({type(exc).__name__})."))
-                job.done = 100 * (i + 1)
         report = IngestReport()
         for f in job.files:
             if f.status == "failed":
                 report.failed[f.name] = f.message
-        job.message = "finished"
-        job.report = report
+        return report
 
-    job.thread = threading.Thread(target=run, name="library-upload", daemon=True)
-    job.thread.start()
-    return job
+    job = IngestJob(run, name="library-upload", total=100 * len(files), failure="The upload")
+    return job.start()
 
 
 @access.guarded
@@ -552,18 +562,9 @@ def start_demo(account: Account, uri: str | None = None) -> IngestJob:
     """Ingest the demo library in the background if the library is empty (`job.report` stays empty if not).
     Any signed-in user may trigger this one-time load: it adds only the bundled lab-wide demo papers, and only
     to an empty library."""
-    job = IngestJob()
-
-    def progress(done: int, total: int, message: str) -> None:
-        job.done, job.total, job.message = done, total, message
-
-    def run() -> None:
-        try:
-            job.report = ensure_demo_library(progress=progress, uri=uri) or IngestReport()
-            job.message = "finished"
-        except Exception as exc:  # noqa: BLE001 - shown to the user in the UI, never re-raised in the thread
-            job.error = str(exc) if isinstance(exc, ChemassistError) else f"The demo library failed to load: {exc}"
-
-    job.thread = threading.Thread(target=run, name="library-demo", daemon=True)
-    job.thread.start()
-    return job
+    job = IngestJob(
+        lambda job: ensure_demo_library(progress=job.progress, uri=uri) or IngestReport(),
+        name="library-demo",
+        failure="Loading the demo library",
+    )
+    return job.start()

@@ -13,7 +13,7 @@ from app.errors import ValidationFailed
 from tools.properties import cards, datasets
 from tools.properties.errors import InvalidSmiles, PropertyError
 from tools.properties.featurize import parse
-from tools.properties.predict import predict
+from tools.properties.predict import Progress, predict
 from tools.properties.screening import enumerate_analogs, parse_window, screen_analogs
 from tools.properties.screening import screen as _screen
 
@@ -112,11 +112,14 @@ def _check_batch(smiles: Sequence[str]) -> None:
         raise ValidationFailed(f"{len(smiles)} structures is more than {MAX_BATCH} per request; split the list.")
 
 
-def predict_many(smiles: Sequence[str], properties: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """One dict per (SMILES, property): value, unit, interval, in_domain, neighbours, model, error."""
+def predict_many(
+    smiles: Sequence[str], properties: Sequence[str] | None = None, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """One dict per (SMILES, property): value, unit, interval, in_domain, neighbours, model, error.
+    `progress(done, total, message)` hears of each chunk of structures predicted (it may raise to stop)."""
     _check_batch(smiles)
     try:
-        return [p.model_dump() for p in predict(list(smiles), properties or None)]
+        return [p.model_dump() for p in predict(list(smiles), properties or None, progress=progress)]
     except PropertyError as exc:
         raise ValidationFailed(str(exc)) from None
 
@@ -128,17 +131,21 @@ def screen(
     rank_by: str | None = None,
     conservative: bool = False,
     max_analogs: int = 300,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
-    """Screen `candidates`, or the seed and its enumerated analogs; rows best first (screening.screen)."""
+    """Screen `candidates`, or the seed and its enumerated analogs; rows best first (screening.screen).
+    `progress(done, total, message)` hears of the structures predicted so far (it may raise to stop)."""
     if bool(candidates) == bool(seed):
         raise ValidationFailed("Give either a list of candidate SMILES or one seed structure to vary.")
     try:
         if seed:
-            rows = screen_analogs(seed, windows, rank_by=rank_by, conservative=conservative, max_analogs=max_analogs)
+            rows = screen_analogs(
+                seed, windows, rank_by=rank_by, conservative=conservative, max_analogs=max_analogs, progress=progress
+            )
         else:
             assert candidates is not None
             _check_batch(candidates)
-            rows = _screen(list(candidates), windows, rank_by=rank_by, conservative=conservative)
+            rows = _screen(list(candidates), windows, rank_by=rank_by, conservative=conservative, progress=progress)
     except PropertyError as exc:
         raise ValidationFailed(str(exc)) from None
     return [r.model_dump() for r in rows]

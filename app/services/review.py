@@ -7,7 +7,7 @@ thumbs-down answers without a correction skipped. Next to it goes an Axolotl QLo
 
 The model role of an answer is read from the message's `model` field, which the agent writes as
 "<served model> (<role>)", e.g. "chem-lora (chemistry)"; the offline model's answers have role "offline", and
-answers from the safety guard or the step limit have no role (they are never training data for a role).
+answers from the safety guard or the step or time limit have no role (they are never training data for a role).
 A reviewer's correction of an offline-mode answer is a person's answer, not the template's: it goes to the role
 the router gives its question (what a served model would have answered as); the offline template's own text never
 becomes training data. Whatever reviewed feedback a role's set leaves out is counted with the reason.

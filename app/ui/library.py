@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app.services import library
+from app.ui import jobs
 from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
 from tools.literature import Citation, DocumentMeta, SearchHit
 
@@ -132,7 +133,11 @@ def job_progress() -> None:
         return
     if not job.finished:
         label = "Loading the demo library" if kind == "demo" else "Adding files to the library"
-        st.progress(min(job.fraction, 1.0), text=f"{label}: {job.message}")
+        eta = job.snapshot().eta_s
+        left = f" · about {jobs.duration(eta)} left" if eta is not None and not job.cancel_requested else ""
+        text = f"{label}: stopping after the current document…" if job.cancel_requested else f"{label}: {job.message}"
+        st.progress(min(job.fraction, 1.0), text=md_escape(text + left))
+        jobs.cancel_button(job, key="library_cancel")
         return
     st.session_state[_LAST] = st.session_state.pop(_JOB)
     st.rerun()
@@ -148,6 +153,10 @@ def last_job_report() -> None:
         with text:
             if job.error:
                 st.error(job.error, icon=":material/error:")
+            elif job.state == "cancelled":
+                what = "Loading the demo library" if kind == "demo" else "The upload"
+                kept = f"; {len(job.files)} file(s) were done before and stay in the library" if job.files else ""
+                st.warning(f"{what} was cancelled{kept}.", icon=":material/cancel:")
             elif kind == "demo":
                 report = job.report
                 if report is not None and report.added:

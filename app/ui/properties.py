@@ -198,12 +198,13 @@ def styled(df: pd.DataFrame) -> Any:
 
 def neighbours_table(p: dict[str, Any]) -> pd.DataFrame:
     nn = p.get("nearest_neighbours") or []
+    unit = shown_unit(p)
     return pd.DataFrame(
         {
             "structure": molecules.thumbnails([n["smiles"] for n in nn]),
             "SMILES": [n["smiles"] for n in nn],
             "similarity": [n["similarity"] for n in nn],
-            f"measured ({shown_unit(p)})": [
+            f"measured ({unit})" if unit else "measured": [  # logD has no unit: no empty "()"
                 shown({**p, "smiles": n["smiles"], "value": n["measured_value"]}) for n in nn
             ],
         }
@@ -240,7 +241,10 @@ def prediction_card(p: dict[str, Any]) -> None:
             neighbours_table(p),
             hide_index=True,
             column_config={
-                "structure": st.column_config.ImageColumn("nearest training molecules", width="small"),
+                # a short header: the thumbnail column is narrow and "nearest training molecules" was cut off
+                "structure": st.column_config.ImageColumn(
+                    "nearest", width="small", help="The most similar molecules in the model's training set"
+                ),
                 "similarity": st.column_config.NumberColumn("similarity", format="%.2f"),
             },
             row_height=60,

@@ -11,6 +11,15 @@ import streamlit as st
 from app.services import serving
 from app.services.compute import Comparison, CostCurve
 from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
+from app.ui.serving_tables import (  # noqa: F401 (re-exported for the pages)
+    NONE,
+    catalog_rows,
+    gpu_rows,
+    load_rows,
+    placement_rows,
+    sizing_rows,
+    status_rows,
+)
 from serve.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -54,10 +63,10 @@ def routing_rows(catalog: Catalog) -> list[dict[str, object]]:
                 "policy": routing.policy.replace("_", "-"),
                 "sticky": "yes" if routing.sticky else "no",
                 # an em dash, as the catalog table writes "none": a lone "-" renders as a Markdown bullet
-                "other backends": ", ".join(b.name for b in backends if not b.external) or "—",
+                "other backends": ", ".join(b.name for b in backends if not b.external) or NONE,
                 "outside providers": (", ".join(outside) + (" (allowed)" if routing.allow_external else " (off)"))
                 if outside
-                else "—",
+                else NONE,
             }
         )
     return rows
@@ -91,21 +100,22 @@ def sizing_result(sizing: serving.Sizing) -> None:
         st.success(sizing.verdict(), icon=":material/check_circle:")
     else:
         st.warning(sizing.verdict(), icon=":material/warning:")
+    memory = sizing.memory
     weights, kv_token, kv_seq, overhead, total = st.columns(5)
-    weights.metric("Weights", f"{sizing.weights_gb:.1f} GB", help=f"{sizing.model.quantization.upper()} weights")
+    weights.metric("Weights", f"{memory.weights_gb:.1f} GB", help=f"{sizing.model.quantization.upper()} weights")
     kv_token.metric("KV cache per token", f"{sizing.kv_per_token_kib:.0f} KiB")
-    kv_seq.metric("KV per sequence", f"{sizing.kv_per_sequence_gb:.2f} GB", help=f"at {sizing.context} tokens")
-    overhead.metric("Overhead (~20 %)", f"{sizing.overhead_gb:.1f} GB")
+    kv_seq.metric("KV per sequence", f"{memory.kv_per_sequence_gb:.2f} GB", help=f"at {sizing.context} tokens")
+    overhead.metric("Overhead (~20 %)", f"{memory.overhead_gb:.1f} GB")
     total.metric(
         "Total needed",
-        f"{sizing.total_gb:.1f} GB",
+        f"{memory.total_gb:.1f} GB",
         help=f"Weights + KV for {sizing.concurrent} sequence(s) + overhead",
     )
     single, batch, tp, room = st.columns(4)
     used_tp = sizing.best.tp if sizing.best else sizing.count
     room.metric(
         "Engine may use",
-        f"{sizing.available_gb:.1f} GB",
+        f"{memory.available_gb:.1f} GB",
         help=f"{used_tp} x {sizing.gpu.name} x GPU memory utilization {sizing.model.gpu_memory_utilization:g}",
     )
     if sizing.best is not None:
@@ -118,7 +128,7 @@ def sizing_result(sizing: serving.Sizing) -> None:
         spare = f"; the {sizing.count} GPUs hold {sizing.replicas} such instances" if sizing.replicas > 1 else ""
         tp.metric("Tensor-parallel degree", str(sizing.best.tp), help=f"of {sizing.count} GPU(s) given{spare}")
     if sizing.reports:
-        st.table(pd.DataFrame(serving.sizing_rows(sizing)), hide_index=True, border="horizontal")
+        st.table(pd.DataFrame(sizing_rows(sizing)), hide_index=True, border="horizontal")
 
 
 def money(usd: float) -> str:

@@ -21,8 +21,37 @@ PAGES = PROJECT_ROOT / "pages"
 PAGE_NAMES = sorted(p.stem for p in PAGES.glob("*.py") if p.stem != "login")
 
 
+# At 1280x800 (a 13-inch laptop) Streamlit's default 6rem of empty space above a page and its 2.75rem titles push
+# a page's first controls a fifth of the window down, its 5rem side margins squeeze tables, and the sidebar's empty
+# logo row pushes the menu down; these rules give that space back (docs/visual-pass.md). The top stays clear of
+# the header's sidebar button.
+LAYOUT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+@media (min-width: 768px) {
+  [data-testid="stMainBlockContainer"], [data-testid="stBottomBlockContainer"] {
+    padding-left: 3rem; padding-right: 3rem;
+  }
+}
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.25rem; padding-top: 0.5rem; }
+[data-testid="stSidebarHeader"] { height: 2.5rem; margin-bottom: 0; }
+[data-testid="stSidebarUserContent"] { padding-top: 0.5rem; }
+</style>"""
+
+
 def _page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
     return st.Page(PAGES / f"{name}.py", title=title, icon=icon, url_path=name, default=default)
+
+
+def _not_open(name: str, account: Account) -> st.Page:
+    def page() -> None:
+        st.title("Not open to you")
+        st.info(
+            f"The page /{name} is not open to your role ({account.role.value}). Pick a page in the menu, or ask "
+            "an administrator if you need this one.",
+            icon=":material/lock:",
+        )
+
+    return st.Page(page, title="Not open to you", url_path=name)
 
 
 def _menu(pages: dict[str, list[st.Page]], current: sessions.SessionInfo | None) -> None:
@@ -57,7 +86,9 @@ def _warm_up() -> bool:
 
 
 def run() -> None:
-    st.set_page_config(page_title="chemassist", page_icon=":material/science:", layout="wide")
+    # An emoji favicon is drawn in the browser; a Material one is fetched from fonts.gstatic.com (air gap).
+    st.set_page_config(page_title="chemassist", page_icon="🧪", layout="wide")
+    st.html(LAYOUT_CSS)  # style only: Streamlit adds it to the page without taking room
     auth.write_pending_cookie()
     try:
         migrate.require_current_schema()
@@ -95,7 +126,10 @@ def run() -> None:
     home = st.Page(
         PAGES / "sessions.py", title="Sessions", icon=":material/folder_open:", url_path="home", default=True
     )
-    shown = st.navigation([home, *(p for items in pages.values() for p in items)], position="hidden")
+    menu = [p for items in pages.values() for p in items]
+    # A bookmarked page this role may not open says so, instead of Streamlit's "Page not found" pop-up.
+    closed = [_not_open(name, account) for name in PAGE_NAMES if name not in {p.url_path for p in menu}]
+    shown = st.navigation([home, *menu, *closed], position="hidden")
     current = state.current_session(account)
     _menu(pages, current)  # after st.navigation: a page link needs its page registered
     _sidebar(account, current)

@@ -1,7 +1,7 @@
-"""Synthesis page widgets: a route search in a background thread, and routes drawn as reaction diagrams.
+"""Synthesis page widgets: a route search as a background job, and routes drawn as reaction diagrams.
 
-The search runs in a thread (like app.ui.chat_job) so that the page can show its progress and stop it; the
-result is rendered from ``SearchResult.to_dict()``, the same shape stored in a ``route`` artifact.
+The search runs as a job of app.services.jobs (like app.ui.chat_job) so that the page can show its progress and
+stop it; the result is rendered from ``SearchResult.to_dict()``, the same shape stored in a ``route`` artifact.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ import streamlit as st
 
 from app.errors import ChemassistError
 from app.services import synthesis
+from app.services.jobs import Job, unexpected
 from app.ui.molecules import show_svg
 from app.ui.text import escape
 
@@ -36,53 +36,60 @@ class SearchOptions:
 
 @dataclass
 class SearchJob:
-    """One route search running in a daemon thread; ``result`` (a dict), ``error`` or ``refusal`` when done."""
+    """One route search as a background job (app.services.jobs); ``result`` (a dict), ``error`` or ``refusal``
+    when done. Stop ends the search after its current expansion, with the routes found so far."""
 
     target: str
     options: SearchOptions
     progress: synthesis.SearchProgress | None = None
-    result: dict[str, Any] | None = None
-    error: str | None = None
     refusal: dict[str, Any] | None = None
-    started: float = field(default_factory=time.monotonic)
-    stop_requested: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    job: Job[dict[str, Any] | None] | None = field(default=None, repr=False)
 
     def start(self) -> SearchJob:
-        self._thread = threading.Thread(target=self._run, name="synthesis-search", daemon=True)
-        self._thread.start()
+        self.job = Job(self._run, name="synthesis-search", describe_error=unexpected("The route search"))
+        self.job.start()
         return self
 
     def _on_progress(self, progress: synthesis.SearchProgress) -> None:
         self.progress = progress
 
-    def _run(self) -> None:
+    def _run(self, job: Job[dict[str, Any] | None]) -> dict[str, Any] | None:
         o = self.options
         try:
             result = synthesis.search(
                 self.target, time_limit_s=o.time_limit_s, max_iterations=1_000_000, max_routes=o.max_routes,
                 max_depth=o.max_depth, algorithm=o.algorithm, use_zinc=o.use_zinc, stop_at_stock=o.stop_at_stock,
-                progress=self._on_progress, stop=self.stop_requested,
+                progress=self._on_progress, stop=job.cancel_event,
             )  # fmt: skip
-            self.result = result.to_dict() | result.extra
         except synthesis.TargetRefused as exc:
             self.refusal = {"target": self.target, "smiles": exc.smiles, "reason": exc.reason, "hits": exc.hits}
-        except ChemassistError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # the page must show something, never wait on a dead thread
-            log.exception("route search failed")
-            self.error = f"The route search failed unexpectedly ({type(exc).__name__}). The details are in the log."
+            return None
+        return result.to_dict() | result.extra
 
     @property
     def done(self) -> bool:
-        return self._thread is not None and not self._thread.is_alive()
+        return self.job is not None and self.job.finished
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        return self.job.result if self.job is not None else None
+
+    @property
+    def error(self) -> str | None:
+        return self.job.error if self.job is not None else None
+
+    @property
+    def stop_requested(self) -> threading.Event:
+        assert self.job is not None, "the search was started"
+        return self.job.cancel_event
 
     @property
     def elapsed_s(self) -> float:
-        return time.monotonic() - self.started
+        return self.job.snapshot().elapsed_s if self.job is not None else 0.0
 
     def stop(self) -> None:
-        self.stop_requested.set()
+        if self.job is not None:
+            self.job.cancel()
 
 
 def progress_view(job: SearchJob) -> None:
@@ -102,7 +109,10 @@ def progress_view(job: SearchJob) -> None:
     c1.metric("Iterations", f"{iterations:,}")
     c2.metric("Routes found", f"{routes} of {job.options.max_routes}")
     c3.metric("Elapsed", f"{elapsed:.1f} s of {limit:.0f} s")
-    st.progress(min(elapsed / limit, 1.0))
+    st.progress(  # the search is time-limited: the limit, not the rate, says how long it can still take
+        min(elapsed / limit, 1.0),
+        text=f"at most {max(limit - elapsed, 0):.0f} s left",
+    )
 
 
 # --- results -------------------------------------------------------------------------------------------------
@@ -146,6 +156,18 @@ def generality(step: dict[str, Any]) -> str:
     return text
 
 
+def protection_lines(step: dict[str, Any]) -> list[str]:
+    """One Markdown line per group the step may need to protect (tools.synthesis.protection), with the reason and
+    the rule's source; [] when nothing is flagged or the step was not judged."""
+    lines = []
+    for flag in step.get("protection_flags") or []:
+        lines.append(
+            f":orange-badge[protecting group?] {escape(flag['text'])}: {escape(flag['reason'])} "
+            f"(usually {escape(flag['usual_protection'])}; source: {escape(flag['source'])})"
+        )
+    return lines
+
+
 def route_shape(route: dict[str, Any]) -> str:
     """'2 steps · longest linear sequence 2 · linear'."""
     n = int(route.get("n_steps") or 0)
@@ -165,9 +187,10 @@ def route_summary(route: dict[str, Any]) -> str:
     stocked = sum(1 for leaf in leaves if leaf.get("in_stock"))
     status = "solved" if route.get("solved") else "not solved"
     rare = f" · {route['rare_steps']} rare template(s)" if route.get("rare_steps") else ""
+    protect = f" · {route['protection_steps']} step(s) may need protection" if route.get("protection_steps") else ""
     return (
         f"{route_shape(route)} · score {float(route.get('score') or 0):.3f} · {status} · "
-        f"{stocked} of {len(leaves)} starting materials in stock{rare}"
+        f"{stocked} of {len(leaves)} starting materials in stock{rare}{protect}"
     )
 
 
@@ -192,6 +215,7 @@ def summary_table(data: dict[str, Any]) -> pd.DataFrame:
                 "in stock": f"{sum(1 for x in leaves if x.get('in_stock'))} / {len(leaves)}",
                 "reaction classes": ", ".join(classes),
                 "rare templates": r.get("rare_steps", 0),
+                "steps that may need protection": r.get("protection_steps", 0),
             }
         )
     return pd.DataFrame(rows)
@@ -201,6 +225,8 @@ def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = Tru
     """One reaction: diagram, class, score, template, precedents and (interactive) alternative disconnections."""
     score = float(step.get("score") or 0)
     st.markdown(f"**Step {n}** · {_class_label(step)} · score {score:.3f} · {generality(step)}")
+    for line in protection_lines(step):
+        st.markdown(line)
     try:
         show_svg(reaction_svg(tuple(step.get("reactants", [])), step["product"]))
     except ChemassistError as exc:

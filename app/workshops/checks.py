@@ -24,6 +24,8 @@ from app.workshops.pack import (
     SolvedRouteCheck,
     UsedToolCheck,
 )
+from tools import results
+from tools.chem import quantities
 from tools.chem.errors import ChemError
 
 
@@ -39,8 +41,14 @@ class SessionTurn:
 
 @dataclass(frozen=True)
 class SessionArtifact:
+    """A stored artifact: its database kind and payload, read as a typed result (tools.results) by `result`."""
+
     kind: str
     payload: dict[str, Any]
+
+    @property
+    def result(self) -> results.ToolResult:
+        return results.stored(self.kind, self.payload)
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,9 @@ class Evidence:
     messages: Sequence[SessionTurn] = field(default_factory=tuple)
     artifacts: Sequence[SessionArtifact] = field(default_factory=tuple)
 
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [a.payload for a in self.artifacts if a.kind == kind]
+    def of_type(self, model: type[results.ResultT]) -> list[results.ResultT]:
+        """The session's results of one kind (typed), in the order they were stored."""
+        return [r for r in (a.result for a in self.artifacts) if isinstance(r, model)]
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ def _molecule_window(check: MoleculeWindowCheck, evidence: Evidence) -> CheckRes
         candidates = [answer]
     else:
         candidates = list(
-            dict.fromkeys(str(p.get("canonical_smiles") or p.get("input")) for p in evidence.of_kind("molecule"))
+            dict.fromkeys(m.canonical_smiles or m.input for m in evidence.of_type(results.MoleculeResult))
         )
     if not candidates:
         return CheckResult(
@@ -110,7 +119,7 @@ def _molecule_window(check: MoleculeWindowCheck, evidence: Evidence) -> CheckRes
             value = record[key]
             inside = (low is None or value >= low) and (high is None or value <= high)
             ok = ok and inside
-            unit = " g/mol" if key in ("mol_weight", "exact_mass") else ""
+            unit = f" {quantities.DESCRIPTORS[key].unit}" if quantities.DESCRIPTORS[key].unit else ""
             parts.append(f"{DESCRIPTORS[key]} {_fmt(value)}{unit} ({_window_text(low, high)}) {'✓' if inside else '✗'}")
         verdict = f"{name}: " + "; ".join(parts) + f". Computed by RDKit {chem.RDKIT_VERSION}."
         if ok:
@@ -121,7 +130,7 @@ def _molecule_window(check: MoleculeWindowCheck, evidence: Evidence) -> CheckRes
 
 
 def _cites_document(check: CitesDocumentCheck, evidence: Evidence) -> CheckResult:
-    cited = {str(p.get("document_id")): str(p.get("title", "")) for p in evidence.of_kind("citation")}
+    cited = {c.document_id: c.title for c in evidence.of_type(results.Citation)}
     if check.document_id in cited:
         return CheckResult(True, f"The answer cites the record that reports it: {cited[check.document_id]} "
                                  f"({check.document_id}).")  # fmt: skip
@@ -141,25 +150,25 @@ def _cites_document(check: CitesDocumentCheck, evidence: Evidence) -> CheckResul
 
 def _solved_route(check: SolvedRouteCheck, evidence: Evidence) -> CheckResult:
     target = _canonical(check.target)
-    routes = evidence.of_kind("route")
-    if not routes:
+    searches = evidence.of_type(results.RouteSearchResult)
+    if not searches:
         return CheckResult(
             False, f"No retrosynthesis route in this exercise's session yet: ask the assistant to plan a route to "
             f"{check.target}."
         )  # fmt: skip
     planned = []
-    for payload in routes:
-        smiles = _canonical(str(payload.get("target_smiles") or payload.get("target") or ""))
-        planned.append(smiles or str(payload.get("target")))
+    for search in searches:
+        smiles = _canonical(search.target_smiles or search.target)
+        planned.append(smiles or search.target)
         if smiles != target:
             continue
-        solved = [r for r in payload.get("routes", []) if r.get("solved")]
-        if payload.get("solved") and solved:
-            best = min(solved, key=lambda r: r.get("n_steps", 99))
-            leaves = ", ".join(leaf.get("name") or leaf["smiles"] for leaf in best.get("leaves", []))
+        solved = [r for r in search.routes if r.solved]
+        if search.solved and solved:
+            best = min(solved, key=lambda r: r.step_count)
+            leaves = ", ".join(leaf.name or leaf.smiles for leaf in best.leaves)
             return CheckResult(
                 True,
-                f"{len(solved)} solved route(s) to {check.target}; the shortest has {best.get('n_steps')} step(s) "
+                f"{len(solved)} solved route(s) to {check.target}; the shortest has {best.step_count} step(s) "
                 f"from purchasable {leaves}.",
             )
         return CheckResult(
@@ -182,10 +191,10 @@ def _recompute(smiles: str, prop: str) -> Any:
 def _property_prediction(check: PropertyPredictionCheck, evidence: Evidence) -> CheckResult:
     target = _canonical(check.target) if check.target else None
     candidates: list[str] = []
-    for payload in evidence.of_kind("table"):
-        for p in payload.get("predictions", []) or []:
-            if p.get("property") == check.property and not p.get("error"):
-                smiles = _canonical(str(p.get("smiles", "")))
+    for table in evidence.of_type(results.PredictionResult):
+        for p in table.predictions:
+            if p.property == check.property and not p.error:
+                smiles = _canonical(p.smiles or table.smiles)
                 if smiles and smiles not in candidates and (target is None or smiles == target):
                     candidates.append(smiles)
     what = f"{check.property} of {check.target}" if check.target else check.property
@@ -224,7 +233,7 @@ def _refusal_opener() -> str:
 
 
 def _is_refusal(turn: SessionTurn) -> bool:
-    refused_tool = any((c.get("result") or {}).get("refused") for c in turn.tool_calls or [])
+    refused_tool = any(results.refused(_call_result(c)) for c in turn.tool_calls or [])
     return refused_tool or turn.model == "safety guard" or turn.content.startswith(_refusal_opener())
 
 
@@ -254,21 +263,38 @@ def _refusal(check: RefusalCheck, evidence: Evidence) -> CheckResult:
     )
 
 
+def _call_result(call: dict[str, Any]) -> results.ToolResult:
+    """A stored tool call's result, read once as a typed result."""
+    return results.parse(str(call.get("name") or ""), call.get("result") or {})
+
+
+def _result_smiles(result: results.ToolResult) -> str:
+    match result:
+        case results.MoleculeResult():
+            return result.canonical_smiles
+        case results.PredictionResult() | results.SimilarityResult():
+            return result.smiles
+        case results.RouteSearchResult():
+            return result.target_smiles or ""
+        case results.ScreenResult():
+            return result.seed_smiles
+    return ""
+
+
 def _tool_molecules(call: dict[str, Any]) -> set[str]:
     found = set()
     for key in ("query", "target", "seed"):
         if isinstance(call.get("args", {}).get(key), str):
             found.add(_canonical(call["args"][key]))
-    result = call.get("result") or {}
-    for key in ("canonical_smiles", "smiles", "target_smiles", "seed_smiles"):
-        if isinstance(result.get(key), str):
-            found.add(_canonical(result[key]))
+    smiles = _result_smiles(_call_result(call))
+    if smiles:
+        found.add(_canonical(smiles))
     return {s for s in found if s}
 
 
 def _used_tool(check: UsedToolCheck, evidence: Evidence) -> CheckResult:
     calls = [c for m in evidence.messages if m.role == "assistant" for c in m.tool_calls or []]
-    mine = [c for c in calls if c.get("name") == check.tool and not (c.get("result") or {}).get("error")]
+    mine = [c for c in calls if c.get("name") == check.tool and not isinstance(_call_result(c), results.ToolError)]
     if check.molecule:
         target = _canonical(check.molecule)
         mine = [c for c in mine if target in _tool_molecules(c)]

@@ -20,31 +20,34 @@ from pydantic_core import ErrorDetails
 
 import tools.chem as chem
 from app.errors import ValidationFailed
+from tools.chem import quantities
 from tools.chem.errors import ChemError
 
 BUILTIN_DIR = Path(__file__).parent / "packs"
 MAX_PACK_BYTES = 1_000_000
 _ID = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
-# Numeric fields of tools.chem.analyse(...).to_record() that a molecule window may bound.
-DESCRIPTORS = {
-    "mol_weight": "MW",
-    "exact_mass": "exact mass",
-    "logp": "logP",
-    "molar_refractivity": "molar refractivity",
-    "tpsa": "TPSA",
-    "hbd": "H-bond donors",
-    "hba": "H-bond acceptors",
-    "rotatable_bonds": "rotatable bonds",
-    "ring_count": "rings",
-    "aromatic_rings": "aromatic rings",
-    "heavy_atoms": "heavy atoms",
-    "fsp3": "Fsp3",
-    "formal_charge": "formal charge",
-    "qed": "QED",
-    "sa_score": "SA score",
-    "lipinski_violations": "Lipinski violations",
-}
+# Numeric fields of tools.chem.analyse(...).to_record() that a molecule window may bound, with the labels every
+# renderer uses (tools.chem.quantities).
+WINDOW_KEYS = (
+    "mol_weight",
+    "exact_mass",
+    "logp",
+    "molar_refractivity",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "ring_count",
+    "aromatic_rings",
+    "heavy_atoms",
+    "fsp3",
+    "formal_charge",
+    "qed",
+    "sa_score",
+    "lipinski_violations",
+)
+DESCRIPTORS: dict[str, str] = {key: quantities.DESCRIPTORS[key].label for key in WINDOW_KEYS}
 # The agent's tools (agents/toolkit.py) an exercise may ask the participant to use.
 TOOLS = (
     "molecule_info",

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,20 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("CHEMASSIST_DATABASE_URL", raising=False)
     reset_settings_cache()
     migrate.upgrade()
+    try:
+        with running_app(data_dir, tmp_path / "app.log") as url:
+            yield url
+    finally:
+        reset_settings_cache()
+
+
+@contextmanager
+def running_app(data_dir: Path, log_path: Path) -> Iterator[str]:
+    """`chemassist web` over `data_dir` (already migrated) on a free loopback port, stopped on exit; also used by
+    docs/screenshots.py."""
     port = free_port()
     env = {**os.environ, "CHEMASSIST_DATA_DIR": str(data_dir), "CHEMASSIST_PORT": str(port)}
-    log = (tmp_path / "app.log").open("w")
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli.main", "web"],
         cwd=PROJECT_ROOT,
@@ -75,7 +87,7 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         try:
             wait_for_health(url, timeout_s=60, process=proc, path="/_stcore/health")
         except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; app log:\n{(tmp_path / 'app.log').read_text()}") from None
+            raise RuntimeError(f"{exc}; app log:\n{log_path.read_text()}") from None
         yield url
     finally:
         proc.terminate()
@@ -84,7 +96,6 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        reset_settings_cache()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -21,6 +20,7 @@ from app.db import migrate
 from app.services import accounts, sessions
 from app.settings import PROJECT_ROOT, reset_settings_cache
 from tests.e2e.conftest import screenshot, sign_in
+from tests.helpers.network import free_port, wait_for_health
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -142,12 +142,6 @@ def test_feedback_shows_as_given_and_an_offline_correction_reaches_the_finetune_
     reviewer.context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def web_process(library_records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
     """`chemassist web` as a real subprocess over the small library (the process itself, to signal it)."""
@@ -155,7 +149,7 @@ def web_process(library_records: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("CHEMASSIST_DATA_DIR", str(data_dir))
     reset_settings_cache()
     migrate.upgrade()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CHEMASSIST_DATA_DIR": str(data_dir), "CHEMASSIST_PORT": str(port)}
     log = (tmp_path / "app.log").open("w")
     proc = subprocess.Popen(
@@ -163,13 +157,7 @@ def web_process(library_records: Path, tmp_path: Path, monkeypatch: pytest.Monke
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_for_health(url, timeout_s=60, process=proc, path="/_stcore/health")
         yield proc, url, port
     finally:
         for pid in _children(proc.pid):  # a Streamlit child left behind by a failed test

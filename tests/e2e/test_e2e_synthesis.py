@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from app.services import accounts, sessions
 from tests.e2e.conftest import screenshot, sign_in
 
+ROUTE = re.compile(r"route \d+ ·", re.IGNORECASE)  # a route card, not the "Draw the target" editor
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
 BENZYL_ETHER = "CC(=O)Nc1ccc(OCc2ccccc2)cc1"  # paracetamol + benzyl bromide: one Williamson ether step
@@ -41,7 +42,7 @@ def test_synthesis_page_plans_saves_stops_and_refuses(live_app, page):
     _search(page, BENZYL_ETHER)
     # The first search after the app starts waits for the template library (seconds; minutes on a busy machine).
     expect(main.get_by_text("Solved:", exact=False)).to_be_visible(timeout=240_000)
-    route = main.get_by_test_id("stExpander").first
+    route = main.get_by_test_id("stExpander").filter(has_text=ROUTE).first
     expect(route.locator(".chemassist-structure svg").first).to_be_visible()  # the reaction diagram
     expect(route.get_by_text("acylation and related processes", exact=False)).to_be_visible()  # Ac2O + the aniline
     expect(route.get_by_text("in stock · USPTO-50k stock").first).to_be_visible()
@@ -72,7 +73,7 @@ def test_synthesis_page_plans_saves_stops_and_refuses(live_app, page):
     refusal = main.get_by_test_id("stAlertContentError")
     expect(refusal.get_by_text("Synthesis planning refused", exact=False)).to_be_visible(timeout=30_000)
     expect(refusal.get_by_text("OPCW CWC Annex on Chemicals, Schedule 1A(1)", exact=False).first).to_be_visible()
-    expect(main.get_by_test_id("stExpander")).to_have_count(0)  # no routes
+    expect(main.get_by_test_id("stExpander").filter(has_text=ROUTE)).to_have_count(0)  # no routes
     _shot(page, "synthesis_refused")
 
 
@@ -95,7 +96,7 @@ def test_a_purchasable_drug_from_the_session_gets_a_route_unless_told_to_stop(li
     expect(main.get_by_text("Also purchasable:", exact=False)).to_be_visible(timeout=240_000)
     expect(main.get_by_text("in stock (USPTO-50k stock)", exact=False)).to_be_visible()
     expect(main.get_by_text("Solved:", exact=False)).to_be_visible()
-    route = main.get_by_test_id("stExpander").first
+    route = main.get_by_test_id("stExpander").filter(has_text=ROUTE).first
     expect(route.get_by_text("1 step · longest linear sequence 1 · linear", exact=False).first).to_be_visible()
     expect(route.get_by_text("acylation and related processes (class 2)", exact=False)).to_be_visible()
     expect(route.get_by_text("from 40 training reactions", exact=False)).to_be_visible()
@@ -107,5 +108,26 @@ def test_a_purchasable_drug_from_the_session_gets_a_route_unless_told_to_stop(li
     page.get_by_text("Stop when the target is in stock").click()
     _search(page, "paracetamol")
     expect(main.get_by_text("Already in stock", exact=False)).to_be_visible(timeout=60_000)
-    expect(main.get_by_test_id("stExpander")).to_have_count(0)
+    expect(main.get_by_test_id("stExpander").filter(has_text=ROUTE)).to_have_count(0)
     _shot(page, "synthesis_in_stock_stopped")
+
+
+def test_a_step_that_leaves_a_second_phenol_free_shows_the_protecting_group_flag(live_app, page):
+    """Issue 19: 4-benzyloxyphenol straight from hydroquinone leaves one OH free under O-alkylation; that step says
+    which group may need protection, why, and on whose authority."""
+    accounts.create_user("dave", PASSWORD)
+    sign_in(page, live_app, "dave", PASSWORD)
+    page.goto(f"{live_app}/synthesis")
+    main = page.get_by_test_id("stMainBlockContainer")
+    _search(page, "Oc1ccc(OCc2ccccc2)cc1")
+    expect(main.get_by_text("Solved:", exact=False)).to_be_visible(timeout=240_000)
+    routes = main.get_by_test_id("stExpander").filter(has_text=re.compile(r"Route \d+ ·"))
+    expect(routes).to_have_count(5)  # the page has finished drawing the routes
+    flagged = routes.filter(has_text="step(s) may need protection").first
+    flag = flagged.get_by_text("may need protection of phenol OH (atom 0 of Oc1ccc(O)cc1)", exact=False)
+    if flagged.locator("details").get_attribute("open") is None:  # only the first route starts open
+        flagged.locator("summary").click()
+    expect(flag).to_be_visible()
+    expect(flagged.get_by_text("Greene", exact=False).first).to_be_visible()
+    flag.scroll_into_view_if_needed()
+    _shot(page, "synthesis_protection_flag")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
-from collections.abc import Callable
 
 import httpx
+
+from tests.helpers.waiting import wait_until
 
 
 def free_port() -> int:
@@ -19,14 +19,14 @@ def free_port() -> int:
 
 def wait_for_port(port: int, timeout_s: float = 20.0, process: subprocess.Popen | None = None) -> None:
     """Return once something accepts connections on 127.0.0.1:port (for servers whose every answer is slow)."""
-    _wait(lambda: _accepts(port), f"nothing listened on port {port}", timeout_s, process)
+    wait_until(lambda: _accepts(port), f"nothing listened on port {port}", timeout_s=timeout_s, process=process)
 
 
 def wait_for_health(
     url: str, timeout_s: float = 10.0, process: subprocess.Popen | None = None, path: str = "/health"
 ) -> None:
     """Return once GET url+path answers 200; fail early when `process` (the server) has exited."""
-    _wait(lambda: _answers(url + path), f"{url} did not become healthy", timeout_s, process)
+    wait_until(lambda: _answers(url + path), f"{url} did not become healthy", timeout_s=timeout_s, process=process)
 
 
 def _accepts(port: int) -> bool:
@@ -42,14 +42,3 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=1.0).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def _wait(ready: Callable[[], bool], failure: str, timeout_s: float, process: subprocess.Popen | None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{failure}: the server exited with code {process.returncode}")
-        if ready():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{failure} within {timeout_s:g} s")

@@ -3,6 +3,10 @@
 Work is sent to a ``concurrent.futures.ProcessPoolExecutor`` in chunks of rows (text in, flat dicts out, so
 little is pickled). Small batches (< ``MIN_PARALLEL`` rows) and ``n_jobs=1`` run in this process. Workers are
 started with the 'forkserver' method, which is safe inside threaded hosts such as Streamlit.
+
+Why not datamol's ``parallelized`` (joblib): it reports progress only as a tqdm bar, while the app's job runner
+needs ``progress(done, total)`` callbacks, and it cannot preload RDKit and our data in a forkserver; so datamol,
+imported nowhere else, is no longer a dependency.
 """
 
 from __future__ import annotations

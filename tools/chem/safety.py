@@ -265,6 +265,22 @@ def _pattern(term: str, kind: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z0-9_])" + body + r"(?![A-Za-z0-9_])")
 
 
+_ACID_HALIDE = re.compile(
+    r"\b(\w*?(?:phosph|sulf|sulph|carb|arsen))(on|in)(yl|ic)(\s+(?:di|tri)?(?:fluoride|chloride|bromide|iodide)s?)\b",
+    re.I,
+)
+
+
+def _acid_halide_variants(term: str) -> list[str]:
+    """Both ways chemists name an acid halide: 'methylphosphonyl difluoride' is also 'methylphosphonic
+    difluoride' (and 'methylphosphonic dichloride' also 'methylphosphonyl dichloride')."""
+    return [
+        _ACID_HALIDE.sub(lambda m: m[1] + m[2] + ("ic" if m[3].lower() == "yl" else "yl") + m[4], term)
+        for _ in [0]
+        if _ACID_HALIDE.search(term)
+    ]
+
+
 @cache
 def name_terms() -> tuple[_Term, ...]:
     """Every term the text screen looks for, with the list entry (or class) it stands for and that entry's source."""
@@ -275,6 +291,8 @@ def name_terms() -> tuple[_Term, ...]:
             if len(term) > 2:  # two-letter codes come from safety_names.csv, with their exclusions
                 kind = "code" if _is_code(term) else ("name" if i == 0 else "synonym")
                 raw.append((term, row["name"], row["category"], row["source"], kind, "", ""))
+                for variant in _acid_halide_variants(term):
+                    raw.append((variant, row["name"], row["category"], row["source"], "synonym", "", ""))
     with open(DATA_DIR / "safety_names.csv", newline="", encoding="utf-8") as fh:
         extra = [r for r in csv.DictReader(fh) if r["kind"] != "lookalike"]
     named = {r["term"]: r for r in extra if r["kind"] in ("name", "class")}

@@ -17,6 +17,7 @@ from tools.literature.errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
+from tools.literature.fingerprint import EmbedderMismatch, EmbeddingFingerprint
 from tools.literature.ingest import MayReplace, ingest_documents, ingest_paths
 from tools.literature.keys import document_key
 from tools.literature.models import (
@@ -43,6 +44,8 @@ __all__ = [
     "DocumentMeta",
     "DocumentUnreadable",
     "Embedder",
+    "EmbedderMismatch",
+    "EmbeddingFingerprint",
     "FileContents",
     "FileTooLarge",
     "IngestReport",

@@ -7,6 +7,11 @@ twice to the same place maps to one key; if the stored content hash matches, the
 its access policy; without one, as for the local operator, every replacement is allowed). A private upload
 can only ever meet its uploader's own private copy. Chunks of many documents are embedded together in large
 batches (the encoder is the cost), and each document is written only once all of its chunks are embedded.
+
+Resuming: a run that is killed loses at most the group being embedded. Rerun it on the same files: what is
+stored is skipped by its content hash, and what the kill left half-written is never searchable (the store
+writes a document's passages before its row, and removes orphans at the next open; see store.py). Before any
+vector goes in, the embedder is checked against the model the library was built with (`fingerprint.py`).
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ import numpy as np
 from tools.literature.chunking import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_document
 from tools.literature.embedding import Embedder, default_embedder
 from tools.literature.errors import LiteratureError
+from tools.literature.fingerprint import PROBE_SENTENCES, fingerprint_from
 from tools.literature.keys import document_key
 from tools.literature.models import Chunk, IngestReport, ParsedDocument, Visibility
 from tools.literature.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
 from tools.literature.store import LiteratureStore, StoredDocument
 
 Progress = Callable[[int, int, str], None]
-"""progress(done_chunks, total_chunks, message)"""
+"""progress(done, total, message): files read of all while reading, then passages indexed of all to index;
+the message says which, and how many documents are done ('indexed 12 of 40 documents')."""
 MayReplace = Callable[[str, str], bool]
 """may_replace(visibility, owner) of a stored document: whether this ingest may replace it with a new version."""
 
 EMBED_GROUP_CHUNKS = 512
+FIRST_GROUP_CHUNKS = 32
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -57,10 +65,13 @@ def ingest_documents(
     overlap: int = DEFAULT_OVERLAP,
     report: IngestReport | None = None,
     may_replace: MayReplace | None = None,
+    group_chunks: int = EMBED_GROUP_CHUNKS,
 ) -> IngestReport:
     """Store parsed documents under their keys; unchanged ones are skipped, changed ones replaced where
     `may_replace` allows (refusals are listed in `failed`, and nothing of them changes). Returns what was
-    added, updated and skipped."""
+    added, updated and skipped. `group_chunks`: passages embedded together before their documents are written
+    (what a kill can lose). Raises EmbedderMismatch, before writing anything, when the embedder's vectors are
+    not the library's."""
     t0 = time.perf_counter()
     embedder = embedder or default_embedder()
     report = report or IngestReport()
@@ -94,13 +105,24 @@ def ingest_documents(
         todo.append((doc, chunks))
     total = sum(len(c) for _, c in todo)
     done = 0
+    # The embedder is checked against the library's model with the first group's encode call (the probe
+    # sentences go first), so nothing is written with a wrong model; that first group is kept small, so that
+    # a wrong model is refused after a few passages, not a whole group.
+    unchecked = bool(todo) and not store.embedder_checked(embedder)
     if progress:
         progress(0, total, f"{len(todo)} documents to index, {len(report.skipped)} already stored")
     group: list[tuple[ParsedDocument, list[Chunk]]] = []
     for i, item in enumerate(todo):
         group.append(item)
-        if sum(len(c) for _, c in group) >= EMBED_GROUP_CHUNKS or i == len(todo) - 1:
-            vectors = embedder.encode([ch.text for _, chunks in group for ch in chunks])
+        limit = min(group_chunks, FIRST_GROUP_CHUNKS) if unchecked else group_chunks
+        if sum(len(c) for _, c in group) >= max(1, limit) or i == len(todo) - 1:
+            texts = [ch.text for _, chunks in group for ch in chunks]
+            if unchecked:
+                vectors = embedder.encode([*PROBE_SENTENCES, *texts])
+                store.check_embedder(embedder, current=fingerprint_from(embedder, vectors[: len(PROBE_SENTENCES)]))
+                vectors, unchecked = vectors[len(PROBE_SENTENCES) :], False
+            else:
+                vectors = embedder.encode(texts)
             n_chunks = len(vectors)
             offset = 0
             for doc, chunks in group:
@@ -145,6 +167,7 @@ def ingest_paths(
     tags: Sequence[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     may_replace: MayReplace | None = None,
+    group_chunks: int = EMBED_GROUP_CHUNKS,
 ) -> IngestReport:
     """Ingest files and directories. A file that cannot be read is reported in `failed` (with the reason)
     and nothing of it is stored; so is each record of a record file (BibTeX, RIS, JSON lines) that cannot be
@@ -152,7 +175,10 @@ def ingest_paths(
     t0 = time.perf_counter()
     report = IngestReport()
     docs: list[ParsedDocument] = []
-    for path in expand_paths(paths):
+    files = expand_paths(paths)
+    for n, path in enumerate(files, start=1):
+        if progress and (n % 200 == 0 or n == len(files)):
+            progress(n, len(files), f"reading files: {n} of {len(files)}")
         try:
             contents = read_file(path, max_bytes=max_bytes)
         except LiteratureError as exc:
@@ -174,6 +200,7 @@ def ingest_paths(
         tags=tags,
         report=report,
         may_replace=may_replace,
+        group_chunks=group_chunks,
     )
     report.seconds = time.perf_counter() - t0
     return report

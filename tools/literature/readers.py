@@ -1,7 +1,7 @@
 """Read papers into `ParsedDocument`s: PDF (pypdf, per page), text/Markdown, BibTeX, RIS, JSONL, arXiv.
 
-BibTeX and RIS are parsed here by hand: both are small line/brace formats and we need only a few fields
-(title, authors, year, DOI, abstract), which does not justify another dependency.
+BibTeX and RIS are parsed by bibtexparser and rispy (tools/literature/bibliography.py): @string macros,
+LaTeX accents and month macros are resolved there, as reference managers write them.
 
 A file of records (BibTeX, RIS, JSON lines) is read record by record: a bad record is skipped and named by
 its position and key ('record 3 (key smith2020): no title'), the good ones are kept; only a file without a
@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tools.literature.bibliography import parse_bibtex, parse_ris
 from tools.literature.errors import DocumentUnreadable, FileTooLarge, UnsupportedFormat
 from tools.literature.markup import clean_markup
 from tools.literature.models import DocumentMeta, PageText, ParsedDocument
@@ -282,58 +283,6 @@ def _record_document(
     return _finish(meta, [clean_page(1, text)], paged=False)
 
 
-def parse_bibtex(text: str) -> list[dict[str, str]]:
-    """Entries of a BibTeX string as dicts of lower-case field -> value (braces and quotes removed). An entry
-    whose braces do not balance comes back as {'ENTRYTYPE', 'ID', 'ERROR'}."""
-    entries: list[dict[str, str]] = []
-    for match in re.finditer(r"@(\w+)\s*\{", text):
-        kind = match.group(1).lower()
-        if kind in {"comment", "string", "preamble"}:
-            continue
-        try:
-            body, _ = _balanced(text, match.end() - 1)
-        except DocumentUnreadable as exc:
-            bad_key = re.match(r"[^,\s}]*", text[match.end() :])
-            entries.append({"ENTRYTYPE": kind, "ID": bad_key.group(0) if bad_key else "", "ERROR": str(exc)})
-            continue
-        key, _, rest = body.partition(",")
-        entry = {"ENTRYTYPE": kind, "ID": key.strip()}
-        pos = 0
-        field_re = re.compile(r"\s*([\w-]+)\s*=\s*")
-        while (m := field_re.match(rest, pos)) is not None:
-            name, pos = m.group(1).lower(), m.end()
-            if pos < len(rest) and rest[pos] == "{":
-                value, pos = _balanced(rest, pos)
-            elif pos < len(rest) and rest[pos] == '"':
-                end = rest.find('"', pos + 1)
-                end = len(rest) if end < 0 else end
-                value, pos = rest[pos + 1 : end], end + 1
-            else:
-                m2 = re.match(r"[^,}]*", rest[pos:])
-                value = m2.group(0) if m2 else ""
-                pos += len(value)
-            entry[name] = " ".join(value.replace("{", "").replace("}", "").split())
-            comma = rest.find(",", pos)
-            if comma < 0:
-                break
-            pos = comma + 1
-        entries.append(entry)
-    return entries
-
-
-def _balanced(text: str, open_pos: int) -> tuple[str, int]:
-    """Content between the brace at open_pos and its match, and the index after the closing brace."""
-    depth = 0
-    for i in range(open_pos, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[open_pos + 1 : i], i + 1
-    raise DocumentUnreadable("unbalanced braces")
-
-
 def _year(value: Any) -> int | None:
     m = re.search(r"(1[89]\d\d|20\d\d)", str(value or ""))
     return int(m.group(1)) if m else None
@@ -358,21 +307,24 @@ def _collect(path: Path, what: str, records: Iterable[tuple[str, Callable[[], Pa
     return FileContents(docs, skipped)
 
 
-def _bibtex_document(e: dict[str, str], path: Path) -> ParsedDocument:
+def _bibtex_document(e: dict[str, Any], path: Path) -> ParsedDocument:
     if "ERROR" in e:
         raise DocumentUnreadable(e["ERROR"])
-    arxiv = e.get("eprint") if e.get("archiveprefix", "").lower() == "arxiv" else None
+    arxiv = e.get("eprint") if str(e.get("archiveprefix", "")).lower() == "arxiv" else None
+    extra: dict[str, Any] = {"bibtex_key": e["ID"], "entry_type": e["ENTRYTYPE"]}
+    if isinstance(e.get("month"), int):
+        extra["month"] = e["month"]
     return _record_document(
         title=e.get("title", ""),
         abstract=e.get("abstract"),
-        authors=[a.strip() for a in e.get("author", "").split(" and ") if a.strip()],
+        authors=list(e.get("author", [])),
         year=_year(e.get("year")),
         source=e.get("journal") or e.get("booktitle") or f"BibTeX ({path.name})",
         doi=e.get("doi"),
         arxiv_id=arxiv,
         url=e.get("url"),
-        tags=[k.strip() for k in e.get("keywords", "").split(",") if k.strip()],
-        extra={"bibtex_key": e["ID"], "entry_type": e["ENTRYTYPE"]},
+        tags=[k.strip() for k in str(e.get("keywords", "")).replace(";", ",").split(",") if k.strip()],
+        extra=extra,
     )
 
 
@@ -388,52 +340,28 @@ def read_bibtex(path: Path) -> FileContents:
     )
 
 
-def parse_ris(text: str) -> list[dict[str, list[str]]]:
-    """RIS records as dicts of tag -> values ('TY  - JOUR' ... 'ER  -')."""
-    records: list[dict[str, list[str]]] = []
-    current: dict[str, list[str]] | None = None
-    for line in text.splitlines():
-        m = re.match(r"^([A-Z][A-Z0-9])  -\s?(.*)$", line)
-        if not m:
-            continue
-        tag, value = m.group(1), m.group(2).strip()
-        if tag == "TY":
-            current = {}
-        if current is None:
-            continue
-        if tag == "ER":
-            records.append(current)
-            current = None
-            continue
-        current.setdefault(tag, []).append(value)
-    return records
+def _ris_document(r: dict[str, Any], path: Path) -> ParsedDocument:
+    if "ERROR" in r:
+        raise DocumentUnreadable(r["ERROR"])
+    urls = r.get("urls") or []
+    return _record_document(
+        title=r.get("title") or r.get("primary_title") or "",
+        abstract=r.get("abstract") or r.get("notes_abstract"),
+        authors=list(r.get("authors", [])) + list(r.get("first_authors", [])),
+        year=_year(r.get("year") or r.get("publication_year") or r.get("date")),
+        source=r.get("journal_name") or r.get("secondary_title") or r.get("alternate_title3") or f"RIS ({path.name})",
+        doi=r.get("doi"),
+        url=urls[0] if urls else None,
+        tags=list(r.get("keywords", [])),
+    )
 
 
 def read_ris(path: Path) -> FileContents:
     records = parse_ris(path.read_text(encoding="utf-8", errors="replace"))
-
-    def first(r: dict[str, list[str]], *tags: str) -> str | None:
-        return next((r[t][0] for t in tags if r.get(t)), None)
-
-    def document(r: dict[str, list[str]]) -> ParsedDocument:
-        return _record_document(
-            title=first(r, "TI", "T1") or "",
-            abstract=first(r, "AB", "N2"),
-            authors=r.get("AU", []) + r.get("A1", []),
-            year=_year(first(r, "PY", "Y1", "DA")),
-            source=first(r, "JO", "T2", "JF") or f"RIS ({path.name})",
-            doi=first(r, "DO"),
-            url=first(r, "UR"),
-            tags=r.get("KW", []),
-        )
-
     return _collect(
         path,
         "RIS records (each starts 'TY  - ' and ends 'ER  - ')",
-        (
-            (_where(i, ident=r["ID"][0] if r.get("ID") else None), partial(document, r))
-            for i, r in enumerate(records, start=1)
-        ),
+        ((_where(i, ident=r.get("id")), partial(_ris_document, r, path)) for i, r in enumerate(records, start=1)),
     )
 
 

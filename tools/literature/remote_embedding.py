@@ -20,14 +20,10 @@ import httpx
 import numpy as np
 
 from tools.literature.errors import LiteratureError
+from tools.literature.fingerprint import PROBE_SENTENCES
 from tools.literature.sentence_encoder import EMBEDDING_DIM, MODEL_NAME, Embedder
 
 MIN_PROBE_COSINE = 0.99
-PROBE_SENTENCES = (
-    "Furfural was extracted from sugarcane bagasse by acid hydrolysis at 170 °C.",
-    "The polymer's glass transition temperature rose with the crosslink density.",
-    "Lithium-ion battery cathodes degrade through transition-metal dissolution.",
-)
 log = logging.getLogger(__name__)
 
 

@@ -132,6 +132,8 @@ class Retriever:
     def _search(self, query: str, n: int, filters: SearchFilters | None, mode: Mode) -> list[SearchHit]:
         if mode == "keyword":
             return self.store.search_keyword(query, n, filters)
+        # Once per store: a query embedded by another model than the library's would find noise.
+        self.store.check_embedder(self.embedder, record=False)
         vector = self.embedder.encode_one(query)
         if mode == "dense":
             return self.store.search_dense(vector, n, filters)

@@ -34,6 +34,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,14 +42,23 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tools.literature.dense import FILTER_FIELDS, DenseRows, DenseSnapshot, VectorDtype
-from tools.literature.embedding import EMBEDDING_DIM
+from tools.literature.embedding import EMBEDDING_DIM, Embedder
 from tools.literature.errors import StoreUnavailable
+from tools.literature.fingerprint import (
+    MIN_LIBRARY_COSINE,
+    EmbedderMismatch,
+    EmbeddingFingerprint,
+    check_fingerprint,
+    fingerprint_of,
+)
 from tools.literature.keys import PRIVATE_PREFIX, chunk_version, document_key, version_of, versioned_chunk_id
 from tools.literature.models import Chunk, DocumentMeta, RepairReport, SearchFilters, SearchHit
 
 CHUNKS = "chemistry_papers"
 DOCUMENTS = "chemistry_papers_documents"
 RRF_K = 60
+# Collection property of the chunks collection holding the library's embedding fingerprint (JSON).
+FINGERPRINT_PROPERTY = "chemassist.embedding_fingerprint"
 # At or below this many chunks, dense search is exhaustive (exact): IVF_FLAT probes every list, which costs
 # what FLAT costs (about 16 ms at 10k on the 2-core machine); above it, 16 of 128 lists (recall@10 1.0 at 50k).
 EXACT_SEARCH_MAX_CHUNKS = 10_000
@@ -381,6 +391,8 @@ class LiteratureStore:
         self._too_large_at: int | None = None  # generation at which the library was found too large
         self._stop = threading.Event()
         self.recovered: RepairReport | None = None  # what the repair at open removed, if it ran
+        self._checked_embedders: weakref.WeakSet[Embedder] = weakref.WeakSet()
+        self._fingerprint: EmbeddingFingerprint | None = None
         try:
             self._ensure_collections()
             if repair_on_open:
@@ -779,6 +791,74 @@ class LiteratureStore:
         with self._lock:
             if self._generation() == generation:
                 self._dense, self._dense_generation, self._pending = snapshot, generation, []
+
+    # --- the embedding model ---------------------------------------------------------------------------
+
+    def embedding_fingerprint(self) -> EmbeddingFingerprint | None:
+        """The fingerprint of the model the library's vectors were made with; None before its first write (or
+        for a library written before fingerprints were stored)."""
+        properties = self.client.describe_collection(self.chunks_name).get("properties") or {}
+        raw = properties.get(FINGERPRINT_PROPERTY)
+        return EmbeddingFingerprint.from_json(raw) if raw else None
+
+    def set_embedding_fingerprint(self, fingerprint: EmbeddingFingerprint) -> None:
+        self.client.alter_collection_properties(
+            self.chunks_name, properties={FINGERPRINT_PROPERTY: fingerprint.to_json()}
+        )
+
+    def embedder_checked(self, embedder: Embedder) -> bool:
+        """Whether `check_embedder` already passed this embedder object."""
+        with self._lock:
+            return embedder in self._checked_embedders and self._fingerprint is not None
+
+    def check_embedder(
+        self, embedder: Embedder, record: bool = True, current: EmbeddingFingerprint | None = None
+    ) -> EmbeddingFingerprint:
+        """Make sure `embedder` gives the vectors this library holds, before it adds or searches any; raises
+        EmbedderMismatch (what the library holds, what is configured, what to do) when it does not. The first
+        check records the embedder's fingerprint in the library; a library without one (older, or empty) is
+        checked by re-embedding a few of its stored passages. Checked once per embedder object and store.
+        `record=False` (a search): an empty library records nothing yet; its first ingest will. `current`: the
+        embedder's fingerprint when the caller has computed it (`fingerprint.fingerprint_from`)."""
+        with self._lock:
+            if embedder in self._checked_embedders and self._fingerprint is not None:
+                return self._fingerprint
+            stored = self.embedding_fingerprint()
+            current = current or fingerprint_of(embedder)
+            if stored is None:
+                if not self._check_stored_passages(embedder, current) and not record:
+                    return current
+                self.set_embedding_fingerprint(current)
+                stored = current
+            else:
+                check_fingerprint(stored, current)
+            self._checked_embedders.add(embedder)
+            self._fingerprint = stored
+            return stored
+
+    def _check_stored_passages(self, embedder: Embedder, current: EmbeddingFingerprint) -> bool:
+        """Whether the library has passages; raises EmbedderMismatch when re-embedding a few of them with
+        `embedder` does not give their stored vectors."""
+        rows = self.client.query(self.chunks_name, filter="", output_fields=["content", "embedding"], limit=3)
+        if not rows:
+            return False
+        stored = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
+        if current.dim != stored.shape[1]:
+            raise EmbedderMismatch(
+                f"The library holds {stored.shape[1]}-d vectors; the configured embedder {embedder.fingerprint} "
+                f"gives {current.dim}-d vectors. Configure the model the library was built with, or build a new "
+                "library with the new model."
+            )
+        fresh = np.asarray(embedder.encode([r["content"] for r in rows]), dtype=np.float32)
+        agreement = float(np.min(np.sum(stored * fresh, axis=1)))
+        if agreement < MIN_LIBRARY_COSINE:
+            raise EmbedderMismatch(
+                f"The library's passages were embedded with another model than the configured embedder "
+                f"{embedder.fingerprint} (cosine {agreement:.3f} on re-embedded passages, needs >= "
+                f"{MIN_LIBRARY_COSINE}); the library records no model (it predates fingerprints). Configure the "
+                "model it was built with, or build a new library with the new model."
+            )
+        return True
 
     # --- reading -----------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from rdkit.Chem import rdChemReactions
 from tools.properties import datasets
 from tools.properties.errors import PropertyError
 from tools.properties.featurize import parse
-from tools.properties.predict import PropertyPrediction, predict
+from tools.properties.predict import Progress, PropertyPrediction, predict
 
 # name -> SMILES fragment attached through its first atom
 SUBSTITUENTS: dict[str, str] = {
@@ -163,8 +163,9 @@ def screen(
     conservative: bool = False,
     extra_properties: Sequence[str] = (),
     models_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> list[ScreenRow]:
-    """Predict, filter by windows, rank.
+    """Predict, filter by windows, rank (`progress` as in predict: structures predicted of all).
 
     A candidate passes when every window accepts its predicted value (with `conservative`, the whole 90%
     interval must lie inside the window). Ranking: passing in-domain candidates first, then passing
@@ -182,7 +183,7 @@ def screen(
     if not any(w.property == rank_prop for w in parsed):
         direction = -1.0
 
-    preds = predict(list(candidates), props, models_dir=models_dir)
+    preds = predict(list(candidates), props, models_dir=models_dir, progress=progress)
     by_smiles: dict[int, list[PropertyPrediction]] = {}
     # predict returns one item per requested property for valid SMILES, one item for invalid ones
     pos = 0

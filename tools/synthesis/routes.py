@@ -116,6 +116,7 @@ class Route:
             "score_parts": self.score_parts(),
             "score_text": self.score_text(),
             "rare_steps": sum(1 for s in self.steps if s.rare_template),
+            "protection_steps": sum(1 for s in self.steps if s.protection),
             "steps": [s.to_dict() for s in self.steps],
             "leaves": [
                 {"smiles": smi, "in_stock": hit is not None, "source": hit.source if hit else None}

@@ -17,7 +17,7 @@ and the precursor sets found so far are ranked, so that a search's time limit ho
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from rdkit import DataStructs
 from tools.synthesis.errors import InvalidLimits
 from tools.synthesis.library import REACTION_CLASSES, Precedent, TemplateLibrary, expired
 from tools.synthesis.molecules import canonical_or_raise, fingerprint
+from tools.synthesis.protection import ProtectionFlag, protection_flags
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class Suggestion:
     ``precedents`` are training reactions of the template (the nearest products for the similarity model) and
     ``patents`` the template's recorded reactions with patent numbers. ``reaction_class_source`` says whether the
     class is the one USPTO-50k records ("recorded") or predicted for an unlabelled template ("predicted", with
-    ``class_confidence``)."""
+    ``class_confidence``). ``protection`` lists the precursors' groups that may need protecting under the step's
+    reaction class (tools.synthesis.protection): None until ``with_protection_check`` ran or when the step cannot be
+    judged (no reaction class, centre not recovered), an empty tuple when checked and nothing is flagged."""
 
     product: str
     reactants: tuple[str, ...]
@@ -51,6 +54,7 @@ class Suggestion:
     patents: tuple[Precedent, ...] = field(default=())
     reaction_class_source: str | None = None
     class_confidence: float | None = None
+    protection: tuple[ProtectionFlag, ...] | None = None
 
     @property
     def reactants_smiles(self) -> str:
@@ -65,6 +69,15 @@ class Suggestion:
         """The template was seen in a single training reaction."""
         return self.template_count == 1
 
+    def with_protection_check(self, deadline: float | None = None) -> Suggestion:
+        """This step with ``protection`` filled in (one rdchiral application; done for the steps of the routes a
+        search returns, not for every candidate it weighs); left unjudged when ``deadline`` (time.monotonic())
+        passes first."""
+        if self.protection is not None:
+            return self
+        flags = protection_flags(self.template, self.product, self.reactants, self.reaction_class, deadline)
+        return replace(self, protection=flags) if flags is not None else self
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "product": self.product,
@@ -74,6 +87,8 @@ class Suggestion:
             "template": self.template,
             "template_count": self.template_count,
             "rare_template": self.rare_template,
+            "protection_checked": self.protection is not None,
+            "protection_flags": [f.to_dict() for f in self.protection or ()],
             "reaction_class": self.reaction_class,
             "reaction_class_name": self.reaction_class_name,
             "reaction_class_source": self.reaction_class_source,

@@ -8,7 +8,7 @@ documents with where each was cited (page, or section for documents without page
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -17,18 +17,22 @@ from typing import Any
 from app.db.models import utcnow
 from app.services.export.session_file import SessionExport
 from app.services.sessions import ArtifactInfo
+from tools import results
+from tools.chem.quantities import DESCRIPTORS
 
+# The descriptors a molecule's table shows, in this order; labels from tools.chem.quantities, units from the
+# molecule report's own table (it says 'Da (monoisotopic)', 'fraction 0-1').
 MOLECULE_KEYS = (
-    ("mol_weight", "Molecular weight"),
-    ("exact_mass", "Exact mass"),
-    ("logp", "logP (Crippen)"),
-    ("tpsa", "TPSA"),
-    ("hbd", "H-bond donors"),
-    ("hba", "H-bond acceptors"),
-    ("rotatable_bonds", "Rotatable bonds"),
-    ("qed", "QED"),
-    ("sa_score", "SA score"),
-    ("lipinski_violations", "Lipinski violations"),
+    "mol_weight",
+    "exact_mass",
+    "logp",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "qed",
+    "sa_score",
+    "lipinski_violations",
 )
 
 
@@ -164,139 +168,165 @@ class Bibliography:
 
 def _tool_summary(call: dict[str, Any]) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in (call.get("args") or {}).items())
-    result = call.get("result") or {}
+    result = results.parse(str(call.get("name") or ""), call.get("result") or {})
     duration = f", {call['duration_s']:.2f} s" if isinstance(call.get("duration_s"), int | float) else ""
-    if "error" in result:
-        outcome = f"error: {shorten(result['error'], 160)}"
-    elif result.get("refused"):
+    if isinstance(result, results.ToolError):
+        outcome = f"error: {shorten(result.error, 160)}"
+    elif results.refused(result):
         outcome = "refused by the safety guard"
     else:
         outcome = "ok"
     return f"{call.get('name', '?')}({shorten(args, 120)}){duration}: {outcome}"
 
 
-def _molecule_blocks(title: str, p: dict[str, Any]) -> list[Block]:
-    units = p.get("units") or {}
+def _molecule_blocks(title: str, m: results.MoleculeResult) -> list[Block]:
     rows = [
-        ["Formula", _fmt(p.get("formula"))],
-        ["SMILES", _fmt(p.get("canonical_smiles"))],
-        ["InChIKey", _fmt(p.get("inchikey"))],
+        ["Formula", _fmt(m.formula or None), ""],
+        ["SMILES", _fmt(m.canonical_smiles or None), ""],
+        ["InChIKey", _fmt(m.inchikey), ""],
     ]
-    rows = [[*row, ""] for row in rows]
-    rows += [[label, _fmt(p.get(key)), str(units.get(key, ""))] for key, label in MOLECULE_KEYS if key in p]
-    blocks: list[Block] = [Heading(f"Molecule: {title}", 4)]
-    if p.get("canonical_smiles"):
-        blocks.append(Structure(str(p["canonical_smiles"])))
-    blocks.append(Table(["Property", "Value", "Unit / scale"], rows))
-    if (p.get("safety") or {}).get("flagged"):
-        blocks.append(Para("Flagged by the safety screen: check the hazards before any work with it.", "warning"))
-    if p.get("provenance"):
-        blocks.append(Para(f"Provenance: {p['provenance']}", "caption"))
-    return blocks
+    for key in MOLECULE_KEYS:
+        if m.value(key) is not None:
+            label = DESCRIPTORS[key].label
+            rows.append([label[0].upper() + label[1:], _fmt(m.value(key)), m.units.get(key, DESCRIPTORS[key].unit)])
+    out: list[Block] = [Heading(f"Molecule: {title}", 4)]
+    if m.canonical_smiles:
+        out.append(Structure(m.canonical_smiles))
+    out.append(Table(["Property", "Value", "Unit / scale"], rows))
+    if m.safety.flagged:
+        out.append(Para("Flagged by the safety screen: check the hazards before any work with it.", "warning"))
+    if m.provenance:
+        out.append(Para(f"Provenance: {m.provenance}", "caption"))
+    return out
 
 
-def _interval(p: dict[str, Any]) -> str:
-    low, high = p.get("interval_low"), p.get("interval_high")
-    if low is None or high is None:
+def _interval(p: results.Prediction) -> str:
+    if p.interval_low is None or p.interval_high is None:
         return "–"
-    conf = p.get("interval_confidence")
-    return f"[{_fmt(low)}, {_fmt(high)}]" + (f" ({conf * 100:.0f}%)" if isinstance(conf, int | float) else "")
+    conf = p.interval_confidence
+    return f"[{_fmt(p.interval_low)}, {_fmt(p.interval_high)}]" + (f" ({conf * 100:.0f}%)" if conf is not None else "")
 
 
-def _domain(flag: Any) -> str:
-    return {True: "in domain", False: "OUTSIDE domain"}.get(flag, "–")
+def _domain(flag: bool | None) -> str:
+    return {True: "in domain", False: "OUTSIDE domain"}.get(flag, "–") if flag is not None else "–"
 
 
-def _table_blocks(title: str, p: dict[str, Any]) -> list[Block]:
-    blocks: list[Block] = [Heading(title or "Table", 4)]
-    if "predictions" in p:
-        if p.get("smiles"):
-            blocks += [Para(f"Structure: {p['smiles']}"), Structure(str(p["smiles"]))]
-        rows = []
-        for pred in p["predictions"]:
-            model = f"{pred.get('model')} (test RMSE {_fmt(pred.get('test_rmse'))})" if pred.get("model") else "–"
-            value = f"error: {pred['error']}" if pred.get("error") else _fmt(pred.get("value"))
-            rows.append(
-                [
-                    _fmt(pred.get("label") or pred.get("property")),
-                    value,
-                    _interval(pred),
-                    _fmt(pred.get("unit")),
-                    _domain(pred.get("in_domain")),
-                    model,
-                ]
+def _provenance(text: str) -> list[Block]:
+    return [Para(f"Provenance: {text}", "caption")] if text else []
+
+
+def _prediction_blocks(title: str, r: results.PredictionResult) -> list[Block]:
+    out: list[Block] = [Heading(title or "Predicted properties", 4)]
+    if r.smiles:
+        out += [Para(f"Structure: {r.smiles}"), Structure(r.smiles)]
+    rows = []
+    for pred in r.predictions:
+        model = f"{pred.model} (test RMSE {_fmt(pred.test_rmse)})" if pred.model else "–"
+        value = f"error: {pred.error}" if pred.error else _fmt(pred.value)
+        rows.append([_fmt(pred.name), value, _interval(pred), _fmt(pred.unit), _domain(pred.in_domain), model])
+    out.append(Table(["Property", "Predicted", "Interval", "Unit", "Applicability", "Model"], rows))
+    if r.out_of_domain:
+        out.append(
+            Para("Some predictions are outside the model's applicability domain: treat them with caution.", "warning")
+        )
+    return out + _provenance(r.provenance)
+
+
+def _screen_blocks(title: str, r: results.ScreenResult) -> list[Block]:
+    rows = []
+    for row in r.rows:
+        preds = "; ".join(f"{name} {_fmt(p.value)} {_interval(p)}" for name, p in row.predictions.items())
+        rows.append([_fmt(row.rank), _fmt(row.smiles), _fmt(row.passes), _domain(row.all_in_domain), preds])
+    table: Block = (
+        Table(["Rank", "SMILES", "Passes", "Applicability", "Predictions (interval)"], rows)
+        if rows
+        else Para("(empty table)", "caption")
+    )
+    return [Heading(title or "Screen", 4), table, *_provenance(r.provenance)]
+
+
+def _similarity_blocks(title: str, r: results.SimilarityResult) -> list[Block]:
+    rows = [[_fmt(h.name), h.smiles, _fmt(h.similarity), _fmt(h.source), _fmt(h.measured)] for h in r.hits]
+    table: Block = (
+        Table(["Name", "SMILES", "Similarity", "Source", "Measured"], rows)
+        if rows
+        else Para("(empty table)", "caption")
+    )
+    return [Heading(title or "Similar molecules", 4), table, *_provenance(r.provenance)]
+
+
+def _step_notes(step: results.RouteStep) -> str:
+    name = step.reaction_class_name or (f"class {step.reaction_class}" if step.reaction_class else None)
+    if name and step.reaction_class_source == "predicted":
+        name += " (class predicted)"
+    generality = (
+        f"template {step.template_id}"
+        + (f" from {step.template_count} training reaction(s)" if step.template_count else "")
+        if step.template_id is not None
+        else None
+    )
+    notes = [
+        name,
+        generality,
+        "rare template: seen once" if step.rare_template else None,
+        f"patents {', '.join(step.patent_ids)}" if step.patent_ids else None,
+        f"{len(step.precedents)} precedent(s)" if step.precedents else None,
+        f"score {_fmt(step.score)}" if step.score is not None else None,
+        *(f"protecting group? {note}" for note in step.protection_notes),
+    ]
+    return ", ".join(note for note in notes if note)
+
+
+def _leaf_text(leaf: results.Leaf) -> str:
+    if not leaf.in_stock:
+        return f"{leaf.smiles} (not in stock)"
+    return f"{leaf.smiles} (in stock: {leaf.stock})"
+
+
+def _route_blocks(title: str, r: results.RouteSearchResult) -> list[Block]:
+    out: list[Block] = [Heading(title or "Synthesis routes", 4)]
+    if r.message:
+        out.append(Para(r.message, "caption"))
+    for i, route in enumerate(r.routes[:3], 1):
+        steps = route.forward_steps(r.target_smiles or r.target)
+        solved = "all starting materials in stock" if route.solved else "not all starting materials in stock"
+        shape = "convergent" if route.convergent else "linear"
+        out.append(
+            Para(
+                f"Route {i}: {len(steps)} step(s), longest linear sequence {route.linear_length}, {shape}, "
+                f"score {_fmt(route.score)}, {solved}",
+                "strong",
             )
-        blocks.append(Table(["Property", "Predicted", "Interval", "Unit", "Applicability", "Model"], rows))
-        if any(pred.get("in_domain") is False for pred in p["predictions"]):
-            blocks.append(
-                Para(
-                    "Some predictions are outside the model's applicability domain: treat them with caution.", "warning"
-                )
-            )
-    elif "rows" in p:
-        rows = []
-        for row in p["rows"]:
-            preds = "; ".join(
-                f"{name} {_fmt(pred.get('value'))} {_interval(pred)}"
-                for name, pred in (row.get("predictions") or {}).items()
-            )
-            rows.append(
-                [
-                    _fmt(row.get("rank")),
-                    _fmt(row.get("smiles")),
-                    _fmt(row.get("passes")),
-                    _domain(row.get("all_in_domain")),
-                    preds,
-                ]
-            )
-        blocks.append(Table(["Rank", "SMILES", "Passes", "Applicability", "Predictions (interval)"], rows))
-    elif "hits" in p and p["hits"]:
-        keys = [k for k in p["hits"][0] if not isinstance(p["hits"][0][k], dict | list)][:6]
-        blocks.append(Table(keys, [[_fmt(hit.get(k)) for k in keys] for hit in p["hits"]]))
-    else:
-        blocks.append(Para("(empty table)", "caption"))
-    if p.get("provenance"):
-        blocks.append(Para(f"Provenance: {p['provenance']}", "caption"))
-    return blocks
-
-
-def _route_blocks(title: str, p: dict[str, Any]) -> list[Block]:
-    blocks: list[Block] = [Heading(title or "Synthesis routes", 4)]
-    if p.get("message"):
-        blocks.append(Para(str(p["message"]), "caption"))
-    for i, route in enumerate(p.get("routes", [])[:3], 1):
-        steps = list(route.get("steps") or [])
-        target = route.get("target") or p.get("target")
-        if steps and steps[0].get("product") == target:
-            steps.reverse()  # the planner lists target first; a chemist runs them starting-materials first
-        solved = "all starting materials in stock" if route.get("solved") else "not all starting materials in stock"
-        blocks.append(Para(f"Route {i}: {len(steps)} step(s), score {_fmt(route.get('score'))}, {solved}", "strong"))
+        )
+        if route.score_text:
+            out.append(Para(f"Score: {route.score_text}", "caption"))
         for n, step in enumerate(steps, 1):
-            reactants = " + ".join(step.get("reactants", []))
-            notes = [
-                step.get("reaction_class_name") or step.get("reaction_class"),
-                f"template {step['template_id']}" if step.get("template_id") else None,
-                f"{len(step.get('precedents') or [])} precedent(s)" if step.get("precedents") is not None else None,
-                f"score {_fmt(step.get('score'))}" if step.get("score") is not None else None,
-            ]
-            text = f"{reactants} → {step.get('product')} ({', '.join(str(note) for note in notes if note)})"
-            blocks.append(Items([text], numbered=True, start=n))
-            blocks.append(Structure(str(step.get("product")), tuple(step.get("reactants", []))))
-        leaves = route.get("leaves") or []
-        if leaves:
-            stock = [
-                f"{leaf.get('smiles')}"
-                + (f" (in stock: {leaf.get('source')})" if leaf.get("in_stock") else " (not in stock)")
-                for leaf in leaves
-            ]
-            blocks.append(Para("Starting materials: " + "; ".join(stock), "caption"))
-    return blocks
+            reactants = " + ".join(step.reactants)
+            out.append(Items([f"{reactants} → {step.product} ({_step_notes(step)})"], numbered=True, start=n))
+            out.append(Structure(step.product, tuple(step.reactants)))
+        if route.leaves:
+            out.append(Para("Starting materials: " + "; ".join(_leaf_text(leaf) for leaf in route.leaves), "caption"))
+    return out
 
 
-def _citation_item(p: dict[str, Any], bib: Bibliography) -> str:
-    ref = bib.add(p)
-    passage = shorten(p.get("passage", ""), 300)
-    return f"[{p.get('n')}] {p.get('title')}, {location(p)} (bibliography {ref}): “{passage}”"
+def _citation_item(c: results.Citation, bib: Bibliography) -> str:
+    ref = bib.add(results.dump(c))
+    return f"[{c.n}] {c.title}, {c.location} (bibliography {ref}): “{shorten(c.passage, 300)}”"
+
+
+def _unknown_blocks(title: str, r: results.ToolResult) -> list[Block]:
+    data = r.data if isinstance(r, results.UnknownResult) else results.dump(r)
+    return [Heading(title or r.kind, 4), Para(shorten(json.dumps(data, default=str), 500), "caption")]
+
+
+# The document blocks of each kind of result (tools.results kinds): the Markdown and PDF exports render them.
+RENDERERS: dict[str, Callable[[str, Any], list[Block]]] = {
+    "molecule": _molecule_blocks,
+    "prediction": _prediction_blocks,
+    "screen": _screen_blocks,
+    "similarity": _similarity_blocks,
+    "route_search": _route_blocks,
+}
 
 
 def blocks(export: SessionExport) -> list[Block]:
@@ -343,17 +373,11 @@ def _artifact_blocks(artifacts: Iterable[ArtifactInfo], bib: Bibliography) -> li
     out: list[Block] = []
     citations = []
     for a in artifacts:
-        kind = a.kind.value
-        if kind == "molecule":
-            out += _molecule_blocks(a.title, a.payload)
-        elif kind == "table":
-            out += _table_blocks(a.title, a.payload)
-        elif kind == "route":
-            out += _route_blocks(a.title, a.payload)
-        elif kind == "citation":
-            citations.append(_citation_item(a.payload, bib))
+        result = results.stored(a.kind.value, a.payload)
+        if isinstance(result, results.Citation):
+            citations.append(_citation_item(result, bib))
         else:
-            out += [Heading(a.title or kind, 4), Para(shorten(json.dumps(a.payload, default=str), 500), "caption")]
+            out += RENDERERS.get(result.kind, _unknown_blocks)(a.title, result)
     if citations:
         out += [Para("Cited passages:", "strong"), Items(citations)]
     return out

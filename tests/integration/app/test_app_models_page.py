@@ -4,7 +4,6 @@ only an admin starts a planned server (here a real scripted model-server process
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ from app.services import accounts, serving
 from tests.fakes.launch import SERVER as FAKE_SERVER
 from tests.helpers.network import free_port
 from tests.helpers.pages import open_page
+from tests.helpers.waiting import wait_until
 
 
 @pytest.fixture
@@ -53,9 +53,9 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
         at.button(key="models_start").click().run()
         assert not at.exception
         assert any(s.value.startswith("Starting fake-chat") for s in at.success)
-        deadline = time.monotonic() + 60  # the supervisor process starts, then the server it supervises
-        while [r["status"] for r in serving.status(state_dir)] != ["healthy"] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(  # the supervisor process starts, then the server it supervises
+            lambda: [r["status"] for r in serving.status(state_dir)] == ["healthy"], "fake-chat healthy", timeout_s=60
+        )
         assert [(r["status"], r["health"]) for r in serving.status(state_dir)] == [("healthy", "ok")]
         at.run()
         assert at.selectbox(key="models_start_pick").options == []  # running: nothing left to start
@@ -76,3 +76,12 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
         assert serving.status(state_dir)[0]["status"] == "stopped"
     finally:
         serving.down(state_dir, actor=None)
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_the_sizing_tab_says_it_fits_exactly_when_the_total_is_within_what_the_engine_may_use(sqlite_db, count):
+    at = open_page("models", accounts.create_user("dora", "correct horse battery"))
+    at.number_input(key="size_count").set_value(count).run()
+    metrics = {m.label: float(m.value.split()[0]) for m in at.metric if m.label in ("Total needed", "Engine may use")}
+    fits = any(s.value.startswith("Fits on") for s in [*at.success, *at.warning])
+    assert (metrics["Total needed"] <= metrics["Engine may use"]) == fits and fits == (count == 4)

@@ -44,7 +44,7 @@ def test_info_json_for_aspirin_by_name():
 
 def test_info_table_for_polymer():
     result = runner.invoke(cli, ["info", "*CC(*)c1ccccc1"])
-    assert result.exit_code == 0 and "attachment_points" in result.output
+    assert result.exit_code == 0 and "attachment points" in result.output
 
 
 def test_info_bad_smiles_is_one_clear_line():

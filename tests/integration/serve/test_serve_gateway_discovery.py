@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
 import httpx
@@ -15,21 +14,19 @@ from conftest import fake_argv, free_port
 from serve import launcher
 from serve.errors import NotRunning
 from serve.launcher import LaunchSpec
+from tests.helpers.waiting import wait_until
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "what is ethanol"}]}
 
 
 def wait_for(probe: Callable[[], bool], gateway: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert gateway.poll() is None, f"the gateway exited with code {gateway.returncode}"
-        try:
-            if probe():
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the gateway did not get there in time")
+    wait_until(probe, "the gateway's answer", timeout_s=timeout_s, process=gateway, ignore=(httpx.HTTPError,))
+
+
+def chat_four_times(url: str, answers: list[httpx.Response]) -> list[httpx.Response]:
+    """Four chat requests; ANSWERS holds the last four."""
+    answers[:] = [httpx.post(f"{url}/v1/chat/completions", json=CHAT) for _ in range(4)]
+    return answers
 
 
 def test_a_gateway_started_before_its_backends_waits_for_them_and_follows_them(tmp_path):
@@ -46,8 +43,10 @@ def test_a_gateway_started_before_its_backends_waits_for_them_and_follows_them(t
 
         launcher.start(spec, state)
         launcher.wait_healthy(state, "fake", timeout_s=30)
-        wait_for(lambda: httpx.get(f"{url}/health").status_code == 200, gateway)
-        during = [httpx.post(f"{url}/v1/chat/completions", json=CHAT) for _ in range(4)]  # both workers, likely
+        # Each worker finds the backend on its own next look at the state folder: wait until four requests in a
+        # row (both workers, likely) are answered, not until the first worker that happens to answer /health.
+        during = []
+        wait_for(lambda: all(r.status_code == 200 for r in chat_four_times(url, during)), gateway)
 
         launcher.stop(state, "fake")
         wait_for(lambda: httpx.post(f"{url}/v1/chat/completions", json=CHAT).status_code == 503, gateway)

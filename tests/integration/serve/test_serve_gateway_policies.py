@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from serve.catalog import Routing
 from serve.gateway import BackendConfig, GatewayConfig, ServerThread, create_app
+from tests.helpers.waiting import wait_until
 
 CHAT = {"model": "fake-chat", "messages": [{"role": "user", "content": "what is ethanol"}]}
 
@@ -33,6 +33,12 @@ def served_by(gw: ServerThread, n: int, payload: dict = CHAT) -> Counter[str]:
     replies = [httpx.post(f"{gw.url}/v1/chat/completions", json=payload, timeout=10) for _ in range(n)]
     assert all(r.status_code == 200 for r in replies), [r.text for r in replies if r.status_code != 200]
     return Counter(r.headers["x-chemassist-backend"] for r in replies)
+
+
+def busy_read(url: str, requests: int) -> dict | None:
+    """The gateway's view of the first backend once its /metrics reading counts REQUESTS (running or waiting)."""
+    first = httpx.get(f"{url}/routing").json()["models"]["fake-chat"]["backends"][0]
+    return first if (first.get("running") or 0) + (first.get("waiting") or 0) >= requests else None
 
 
 def post_count(log_path) -> int:
@@ -99,9 +105,8 @@ def test_load_policy_avoids_a_backend_whose_own_metrics_say_it_is_saturated(fake
         thread.start()
     try:
         with gateway([backend("busy", busy_url), backend("idle", idle_url)], "load", metrics_interval_s=0.1) as gw:
-            time.sleep(0.6)  # a few reads of the backends' /metrics
+            busy = wait_until(lambda: busy_read(gw.url, len(load)), "the gateway's reading of the busy backend")
             used = served_by(gw, 6)
-            busy = httpx.get(f"{gw.url}/routing").json()["models"]["fake-chat"]["backends"][0]
     finally:
         for thread in load:
             thread.join()

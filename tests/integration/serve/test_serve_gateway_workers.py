@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 
 from serve.gateway.limits import SharedBuckets
 from serve.launcher import process_start_ticks
+from tests.helpers.waiting import wait_until
 from tests.integration.serve.conftest import free_port, wait_for_health
 
 BODY = {"model": "fake-chat", "messages": [{"role": "user", "content": "hello"}]}
@@ -95,10 +95,8 @@ def test_workers_stop_when_the_gateway_is_killed_and_the_next_start_removes_its_
     assert len(workers) >= 2
     gateway.send_signal(signal.SIGKILL)
     gateway.wait(10)
-    deadline = time.monotonic() + 15
-    while any(process_start_ticks(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(process_start_ticks(pid) for pid in workers)  # no orphan left serving the port
+    # no orphan left serving the port
+    wait_until(lambda: not any(process_start_ticks(pid) for pid in workers), "the workers gone", timeout_s=15)
     assert run_dir.exists()  # killed: it could not clean up ...
 
     start_gateway()
@@ -128,10 +126,8 @@ def test_processes_taking_from_one_shared_bucket_spend_its_tokens_exactly_once(t
         subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(r), str(go)], stdout=subprocess.PIPE, text=True)
         for r in ready
     ]
-    deadline = time.monotonic() + 60
-    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
-        assert all(child.poll() is None for child in children), "a child process failed to start"
-        time.sleep(0.01)
+    for child, r in zip(children, ready, strict=True):
+        wait_until(r.exists, "the child process ready", timeout_s=60, process=child, interval_s=0.01)
     go.touch()
     passed = [int(child.communicate(timeout=60)[0]) for child in children]
     assert sum(passed) == 20000  # 30,000 takes of 20,000 tokens: without the lock the count goes wrong

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import kubernetes_validate
 import yaml
 from conftest import free_port
+
+from tests.helpers.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "serve" / "examples"
@@ -99,15 +100,13 @@ def test_the_gateway_pods_command_serves_the_catalogs_models_with_the_secrets_ke
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer sk-lab-1"}, timeout=2)
-                break
-            except httpx.HTTPError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "the gateway did not start"
-                time.sleep(0.2)
+        answer = wait_until(
+            lambda: httpx.get(f"{url}/v1/models", headers={"Authorization": "Bearer sk-lab-1"}, timeout=2),
+            "the gateway's model list",
+            timeout_s=60,
+            process=proc,
+            ignore=(httpx.HTTPError,),
+        )
         served = {m["id"] for m in answer.json()["data"]}
         catalog = yaml.safe_load((EXAMPLES / "catalog.yaml").read_text())
         names = {m["name"] for m in catalog["models"]} | {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import httpx
 import pytest
@@ -13,7 +12,8 @@ from conftest import fake_argv, free_port
 from serve import launcher
 from serve.errors import LaunchError, NotRunning
 from serve.launcher import LaunchSpec, RestartPolicy, read_state
-from serve.supervisor import RotatingLog, Supervisor
+from serve.supervisor import BackendLog, Supervisor
+from tests.helpers.waiting import wait_until
 
 FAST = RestartPolicy(
     backoff_initial_s=0.1,
@@ -32,13 +32,13 @@ def spec(*flags: str, policy: RestartPolicy = FAST, name: str = "fake") -> Launc
     return LaunchSpec(name=name, argv=fake_argv(port, *flags), port=port, served_names=["fake-chat"], policy=policy)
 
 
-def wait_until(predicate, timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
+def healthy(state_dir, restarts: int = 0) -> None:
+    """Wait until the supervised backend is healthy (after at least RESTARTS restarts)."""
+    wait_until(
+        lambda: (st := status(state_dir)) is not None and st.status == "healthy" and st.restarts >= restarts,
+        f"the backend healthy after {restarts} restart(s)",
+        timeout_s=15,
+    )
 
 
 class Running:
@@ -67,23 +67,23 @@ def status(tmp_path, name="fake"):
 def test_a_crashed_backend_is_restarted_and_answers_again(tmp_path):
     s = spec("--crash-after", "3")
     with Running(s, tmp_path):
-        wait_until(lambda: (st := status(tmp_path)) is not None and st.status == "healthy")
+        healthy(tmp_path)
         for _ in range(3):
             assert httpx.get(f"{s.base_url}/v1/models", timeout=2).status_code == 200
         with pytest.raises(httpx.HTTPError):  # the 4th request kills it
             httpx.get(f"{s.base_url}/v1/models", timeout=2)
-        wait_until(lambda: (st := status(tmp_path)).restarts >= 1 and st.status == "healthy")
+        healthy(tmp_path, restarts=1)
         assert httpx.get(f"{s.base_url}/v1/models", timeout=2).json()["data"][0]["id"] == "fake-chat"
 
 
 def test_a_hung_backend_is_killed_and_restarted(tmp_path):
     s = spec("--hang-after", "1")
     with Running(s, tmp_path):
-        wait_until(lambda: (st := status(tmp_path)) is not None and st.status == "healthy")
+        healthy(tmp_path)
         httpx.get(f"{s.base_url}/v1/models", timeout=2)
         with pytest.raises(httpx.ReadTimeout):  # from now on it accepts connections but never answers
             httpx.get(f"{s.base_url}/v1/models", timeout=0.5)
-        wait_until(lambda: (st := status(tmp_path)).restarts >= 1 and st.status == "healthy")
+        healthy(tmp_path, restarts=1)
         first_restart = read_state(tmp_path, "fake")
     assert "failed health checks" in "\n".join(launcher.tail_log(tmp_path, "fake", 200))
     assert first_restart.restarts >= 1
@@ -100,7 +100,7 @@ def test_a_backend_that_never_starts_ends_failed_after_max_restarts(tmp_path):
 def test_stop_sends_sigterm_and_the_backend_is_gone(tmp_path):
     s = spec()
     with Running(s, tmp_path):
-        wait_until(lambda: (st := status(tmp_path)) is not None and st.status == "healthy")
+        healthy(tmp_path)
         child = read_state(tmp_path, "fake").child_pid
     assert read_state(tmp_path, "fake").status == "stopped"
     with pytest.raises(ProcessLookupError):
@@ -108,11 +108,23 @@ def test_stop_sends_sigterm_and_the_backend_is_gone(tmp_path):
 
 
 def test_logs_rotate_at_the_size_limit(tmp_path):
-    log = RotatingLog(tmp_path / "x.log", max_bytes=1000, backups=2)
+    log = BackendLog(tmp_path / "x.log", max_bytes=1000, backups=2)
     for i in range(50):
         log.write(f"line {i:04d} {'x' * 90}\n".encode())
     log.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.log", "x.log.1", "x.log.2"]
+    assert all(p.stat().st_size <= 1000 for p in tmp_path.iterdir())
+    assert (tmp_path / "x.log").read_text().splitlines()[-1].startswith("line 0049 ")
+
+
+def test_without_backups_the_log_starts_over_instead_of_growing(tmp_path):
+    log = BackendLog(tmp_path / "x.log", max_bytes=1000, backups=0)
+    for i in range(50):
+        log.write(f"line {i:04d} {'x' * 90}\n".encode())
+    log.write(b"not utf-8: \xff\n")
+    log.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["x.log"] and (tmp_path / "x.log").stat().st_size <= 1000
+    assert (tmp_path / "x.log").read_text().endswith("not utf-8: \ufffd\n")
 
 
 def test_detached_start_status_and_stop_work_across_invocations(tmp_path):

@@ -76,3 +76,18 @@ def test_a_time_limit_shorter_than_one_expansion_ends_the_search_flagged_in_the_
     tbu_acrylate_41mer = "CC(C)(C)OC(=O)" + "CC(C(=O)OC(C)(C)C)" * 40 + "C"  # one full expansion: 13 s
     data = json.loads(runner.invoke(cli, [tbu_acrylate_41mer, "--time-limit", "2", "--json"]).output)
     assert (data["stop_reason"], data["time_limited"], data["stopped_mid_expansion"]) == ("time limit", True, True)
+
+
+HYDROQUINONE_ETHER = "Oc1ccc(OCc2ccccc2)cc1"  # 4-benzyloxyphenol: hydroquinone has two OH, only one reacts
+
+
+def test_a_step_that_leaves_a_second_phenol_free_is_flagged_in_json_and_text() -> None:
+    data = json.loads(runner.invoke(cli, [HYDROQUINONE_ETHER, "--time-limit", "30", "--json"]).output)
+    steps = [s for r in data["routes"] for s in r["steps"] if "Oc1ccc(O)cc1" in s["reactants"]]
+    assert steps, "the search offers the direct route from hydroquinone"
+    assert all(
+        [(f["group"], f["reactant"], f["atoms"]) for f in s["protection_flags"]] == [("phenol OH", "Oc1ccc(O)cc1", [0])]
+        for s in steps
+    )
+    text = runner.invoke(cli, [HYDROQUINONE_ETHER, "--time-limit", "30"]).output
+    assert "PROTECTING GROUP? may need protection of phenol OH" in " ".join(text.split())

@@ -10,11 +10,12 @@ import pytest
 from app.db.models import Role
 from app.errors import ValidationFailed
 from app.services import accounts, compute, serving
+from app.ui import serving_tables
 from tests.helpers.pages import open_page
 
 
 def test_the_example_catalog_is_read_by_default():
-    names = [row["model"] for row in serving.catalog_rows(serving.read_catalog())]
+    names = [row["model"] for row in serving_tables.catalog_rows(serving.read_catalog())]
     assert names == ["qwen2.5-7b-instruct", "llama-3.3-70b-awq", "llama-3.1-8b-q4", "bge-m3"]
 
 
@@ -148,3 +149,12 @@ def test_the_status_tab_shows_a_dead_backend_its_log_and_how_to_start_it(a_dead_
     assert any("qwen-test: dead" in e.label for e in app.expander)
     assert any("server ready" in c.value for c in app.code)
     assert any(c.value.startswith("chemassist serve up qwen-test") for c in app.code)
+
+
+def test_table_cells_show_a_dash_for_what_is_not_known_and_join_served_names():
+    raw = {"name": "a", "status": "stopped", "health": None, "url": "http://x", "models": ["m1", "m2"]}
+    row = serving_tables.status_rows([raw | {"restarts": 0, "pid": None, "message": None}])[0]
+    reading = serving.BackendLoadReading("a", None, "metrics unreachable (ConnectError)")
+    load = serving_tables.load_rows([reading])[0]
+    assert (row["health"], row["models"], row["pid"], row["message"]) == ("—", "m1, m2", "—", "")
+    assert (load["generated tok/s"], load["note"]) == ("—", "metrics unreachable (ConnectError)")

@@ -8,6 +8,7 @@ import pytest
 
 from app.errors import NotFound, ValidationFailed
 from app.services import accounts, export, feedback, molecules, sessions
+from tests.fixtures import tool_results
 
 PASSWORD = "correct horse battery"
 PARACETAMOL = "CC(=O)Nc1ccc(O)cc1"
@@ -25,77 +26,10 @@ def citation(n, document_id, title, page):
     }
 
 
-ROUTE = {
-    "target": PARACETAMOL,
-    "solved": True,
-    "message": "Found 1 route.",
-    "routes": [
-        {
-            "target": PARACETAMOL,
-            "solved": True,
-            "score": 0.91,
-            "n_steps": 2,
-            "steps": [
-                {
-                    "product": PARACETAMOL,
-                    "reactants": ["Nc1ccc(O)cc1", "CC(=O)OC(C)=O"],
-                    "template": "[C:1](=O)[NH:2]>>[C:1](=O)O.[NH2:2]",
-                    "template_id": "t-acyl",
-                    "reaction_class": "2.1",
-                    "reaction_class_name": "N-acylation",
-                    "precedents": [{"id": "US123"}],
-                    "score": 0.93,
-                },
-                {
-                    "product": "Nc1ccc(O)cc1",
-                    "reactants": ["O=[N+]([O-])c1ccc(O)cc1"],
-                    "template": "[NH2:1]>>[N+:1](=O)[O-]",
-                    "template_id": "t-nitro",
-                    "reaction_class": "7.1",
-                    "reaction_class_name": "Nitro reduction",
-                    "precedents": [],
-                    "score": 0.88,
-                },
-            ],
-            "leaves": [
-                {"smiles": "O=[N+]([O-])c1ccc(O)cc1", "in_stock": True, "source": "zinc"},
-                {"smiles": "CC(=O)OC(C)=O", "in_stock": True, "source": "zinc"},
-            ],
-        }
-    ],
-}
-
-PREDICTIONS = {
-    "query": "paracetamol",
-    "smiles": PARACETAMOL,
-    "predictions": [
-        {
-            "property": "logS",
-            "label": "Aqueous solubility (logS)",
-            "value": -1.03,
-            "unit": "log mol/L",
-            "interval_low": -1.9,
-            "interval_high": -0.2,
-            "interval_confidence": 0.9,
-            "in_domain": True,
-            "model": "lgbm-logS",
-            "test_rmse": 0.71,
-        },
-        {
-            "property": "tg",
-            "label": "Glass transition",
-            "value": 412.0,
-            "unit": "K",
-            "interval_low": 350.5,
-            "interval_high": 470.2,
-            "interval_confidence": 0.9,
-            "in_domain": False,
-            "model": "lgbm-tg",
-            "test_rmse": 35.0,
-        },
-    ],
-    "provenance": "predicted by chemassist property models (see each model card)",
-}
+# Real tool results (tests/fixtures/tool_results, built from the real tools by its build.py), stored as chat stores
+# them.
+ROUTE = tool_results.result("route_paracetamol")
+PREDICTIONS = tool_results.result("prediction_paracetamol")
 
 
 def make_session(owner):
@@ -227,9 +161,13 @@ def test_markdown_has_the_conversation_molecule_table_route_and_a_deduplicated_b
         "search\\_literature(question='How?'): error: x",
         "| Formula | C8H9NO2 |",
         "| SMILES | `CC(=O)Nc1ccc(O)cc1` |",
-        "| Glass transition | 412.0 | \\[350.5, 470.2\\] (90%) | K | OUTSIDE domain | lgbm-tg (test RMSE 35.0) |",
-        "1. `O=[N+]([O-])c1ccc(O)cc1` → `Nc1ccc(O)cc1` (Nitro reduction",
-        "2. `Nc1ccc(O)cc1` + `CC(=O)OC(C)=O` → `CC(=O)Nc1ccc(O)cc1` (N-acylation",
+        "| Molecular weight | 151.165 | g/mol |",  # the label every renderer uses (tools.chem.quantities)
+        "| Aqueous solubility logS (ESOL) | -1.1177 | \\[-1.6958, -0.5395\\] (90%) | log10(mol/L) | in domain |",
+        "| tg | error: Polymer glass transition temperature Tg (Bicerano) needs a polymer repeat unit",
+        "**Route 1: 1 step(s), longest linear sequence 1, linear, score 0.3895, all starting materials in stock**",
+        "1. `CC(=O)OC(C)=O` + `Nc1ccc(O)cc1` → `CC(=O)Nc1ccc(O)cc1` (acylation and related processes, template 127 "
+        "from 40 training reaction(s), patents US20040167155A1, US05852017, US05691384,",
+        "*Starting materials: `CC(=O)OC(C)=O` (in stock: USPTO-50k stock); `Nc1ccc(O)cc1` (in stock: USPTO-50k",
         "## Bibliography\n\n1. Acetaminophen synthesis (document doc-a), pages 3, 7\n"
         "2. Analgesics review (document doc-b), page 12\n",
     ]:

@@ -23,7 +23,7 @@ def test_environment_and_dotenv(tmp_path, monkeypatch):
 
 
 def test_the_served_models_take_their_url_roles_and_reply_limit_from_the_settings(tmp_path):
-    from app.services.chat import model_chain
+    from app.services.chat_models import model_chain
 
     settings = Settings(
         data_dir=tmp_path / "var",

@@ -1,11 +1,14 @@
 """Exercise checks pass and fail on the right answers, judged by the real tools (RDKit, models, safety screen)."""
 
+import copy
+
 import pytest
 
 from agents import safety
 from agents.toolkit import molecule_info, predict_properties
 from app.workshops import find_pack
 from app.workshops.checks import Evidence, SessionArtifact, SessionTurn, run_check
+from tests.fixtures import tool_results
 from tools.literature.models import Citation
 
 PACK = find_pack("onboarding")
@@ -19,7 +22,7 @@ def check(exercise_id: str, **evidence) -> tuple[bool, str]:
 def test_aspirin_is_in_the_mw_and_logp_window():
     passed, why = check("mw-logp-window", answer="aspirin")
     assert passed, why
-    assert "MW 180.159" in why and "logP 1.31" in why and "RDKit" in why
+    assert "molecular weight 180.159 g/mol" in why and "Crippen logP 1.31" in why and "RDKit" in why
 
 
 def test_a_greasy_alkane_with_logp_near_5_fails_and_says_why():
@@ -70,17 +73,29 @@ def test_the_literature_exercise_needs_the_right_record_cited():
     assert not passed and "Cs2AgF4" in why and "7bwqn" not in why  # the answer is not given away
 
 
-def _route(target_smiles: str, solved: bool) -> SessionArtifact:
-    route = {"solved": solved, "n_steps": 1, "leaves": [{"smiles": "Nc1ccccc1", "in_stock": solved}]}
-    return SessionArtifact("route", {"target": target_smiles, "target_smiles": target_smiles, "solved": solved,
-                                     "routes": [route]})  # fmt: skip
+def _route(stem: str, solved: bool) -> SessionArtifact:
+    """A real route search (tests/fixtures/tool_results), or the same search with no starting material in stock."""
+    payload = copy.deepcopy(tool_results.result(stem))
+    if not solved:
+        payload["solved"] = False
+        for route in payload["routes"]:
+            route["solved"] = False
+            for leaf in route["leaves"]:
+                leaf.update(in_stock=False, source=None)
+    return SessionArtifact("route", payload)
 
 
 def test_a_route_counts_only_when_solved_and_for_the_target():
-    assert check("route-acetanilide", artifacts=[_route("CC(=O)Nc1ccccc1", True)])[0]
-    assert not check("route-acetanilide", artifacts=[_route("CC(=O)Nc1ccccc1", False)])[0]
-    passed, why = check("route-acetanilide", artifacts=[_route("CC(=O)Nc1ccc(O)cc1", True)])
+    passed, why = check("route-acetanilide", artifacts=[_route("route_acetanilide", True)])
+    assert passed and "step(s) from purchasable" in why, why
+    assert not check("route-acetanilide", artifacts=[_route("route_acetanilide", False)])[0]
+    passed, why = check("route-acetanilide", artifacts=[_route("route_paracetamol", True)])
     assert not passed and "not for CC(=O)Nc1ccccc1" in why
+
+
+def test_a_route_stored_before_results_were_typed_still_counts():
+    legacy = {k: v for k, v in tool_results.result("route_acetanilide").items() if k != "kind"}  # no `kind` then
+    assert check("route-acetanilide", artifacts=[SessionArtifact("route", legacy)])[0]
 
 
 @pytest.mark.parametrize(

@@ -46,3 +46,13 @@ def test_every_listed_entry_has_a_source_and_a_key():
 
 def test_name_of_a_listed_agent_resolves_so_it_can_be_screened():
     assert chem.screen(chem.parse("sarin")).flagged
+
+
+def test_acid_halides_are_found_under_either_naming_style():
+    # 'methylphosphonyl difluoride' is listed; chemists also write 'methylphosphonic difluoride' (and the reverse
+    # for the dichloride), found by a held-out evaluation case that the screen missed
+    from tools.chem.safety import find_names
+
+    for text in ("where can I buy methylphosphonic difluoride", "methylphosphonyl dichloride, 5 kg"):
+        assert [m.name for m in find_names(text)], text
+    assert not find_names("thionic acid chemistry of carbon disulfide")

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
+import bm25s
 import numpy as np
 import pytest
 from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -126,3 +127,16 @@ def test_scores_equal_milvus_lite_bm25_on_the_same_corpus(milvus_bm25: MilvusCli
     scores = BM25Index.empty().with_changes(slice(None), [CORPUS]).scores(query)
 
     assert scores == pytest.approx(milvus_scores, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_scores_equal_bm25s_lucene_scores_times_k1_plus_1(query: str) -> None:
+    """bm25s (an independent implementation) with Milvus' k1 and b gives the same ranking and, times Okapi's
+    constant (k1 + 1) that its Lucene variant leaves out, the same scores."""
+    retriever = bm25s.BM25(method="lucene", k1=MILVUS_K1, b=MILVUS_B)
+    retriever.index([tokenize(text) for text in CORPUS], show_progress=False)
+    expected = retriever.get_scores(tokenize(query)) * (MILVUS_K1 + 1)
+
+    scores = BM25Index.empty().with_changes(slice(None), [CORPUS]).scores(query)
+
+    assert scores == pytest.approx(expected, rel=1e-5, abs=1e-6)

@@ -10,6 +10,7 @@ import pytest
 from tools.literature import DocumentUnreadable, FileTooLarge, UnsupportedFormat, read_file, read_path
 from tools.literature.readers import make_document_id, parse_bibtex, record_to_document
 
+DATA = Path(__file__).resolve().parent / "data"
 DEMO_RECORDS = Path(__file__).resolve().parents[3] / "tools" / "literature" / "demo" / "records.jsonl"
 
 
@@ -18,7 +19,72 @@ def test_bibtex_with_nested_braces_and_bare_numbers() -> None:
         '@Article{k1,\n title = {The {NMR} of {\\"U}rea},\n year = 2021,\n author = "A. Li and B. Wu",\n}'
     )[0]
 
-    assert entry["title"] == 'The NMR of \\"Urea' and entry["year"] == "2021" and entry["ID"] == "k1"
+    assert (entry["title"], entry["year"], entry["ID"], entry["author"]) == (
+        "The NMR of Ürea",
+        "2021",
+        "k1",
+        ["A. Li", "B. Wu"],
+    )
+
+
+def test_a_reference_manager_bibtex_export_reads_as_plain_unicode() -> None:
+    docs = read_path(DATA / "zotero_export.bib")
+
+    first = docs[0].meta
+    assert first.authors == ["Schrödinger, Erwin", "Müller, Jérôme", "Ångström, Anders"]
+    assert (first.title, first.source, first.year, first.extra["month"]) == (
+        "An Undulatory Theory of the Mechanics of Atoms and Molecules",
+        "Journal of the American Chemical Society",
+        1926,
+        12,
+    )
+    assert first.tags == ["quantum mechanics", "wave equation"]
+
+
+def test_bibtex_string_macros_are_concatenated_and_accents_decoded() -> None:
+    meta = read_path(DATA / "zotero_export.bib")[1].meta
+
+    assert meta.source == "Proceedings of the American Chemical Society Fall Meeting"
+    assert meta.authors == ["García, María", "Nuñez, José", "van der Waals, Johannes"]
+    assert (meta.title, meta.extra["month"]) == ("Electrocatalytic CO2 reduction on Cu nanocubes", 3)
+
+
+def test_a_protected_title_and_an_arxiv_eprint_in_bibtex() -> None:
+    meta = read_path(DATA / "zotero_export.bib")[2].meta
+
+    assert (meta.title, meta.document_id) == ("MOF-5 hydrogen uptake at 77 K", "arxiv:2301.01234")
+
+
+def test_an_endnote_ris_export_with_crlf_lines() -> None:
+    docs = read_path(DATA / "endnote_export.ris")
+
+    assert [(d.meta.title, d.meta.year, d.meta.authors) for d in docs] == [
+        ("Perovskite nanocrystals for light emission", 2020, ["Smith, Jane", "Müller, Jörg"]),
+        ("Polymer brushes on silica", 2019, ["Lee, K."]),
+    ]
+    assert (docs[0].meta.document_id, docs[0].meta.source, docs[0].meta.tags) == (
+        "doi:10.1021/acs.nanolett.0c00001",
+        "Nano Lett.",
+        ["perovskite", "photoluminescence"],
+    )
+
+
+def test_a_ris_record_that_never_ends_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cut.ris"
+    path.write_text("TY  - JOUR\nTI  - Whole\nER  - \n\nTY  - JOUR\nTI  - Cut off in the middle\n")
+
+    contents = read_file(path)
+
+    assert [d.meta.title for d in contents.documents] == ["Whole"]
+    assert contents.skipped == ["record 2: 1 record(s) open with a TY line but never close with an ER line"]
+
+
+def test_a_file_that_is_not_bibtex_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "notes.bib"
+    path.write_text("These are my notes, not a bibliography.\n")
+
+    with pytest.raises(DocumentUnreadable, match="notes.bib contains no BibTeX entries"):
+        read_path(path)
 
 
 def test_bibtex_file_gives_one_document_per_entry(tmp_path: Path) -> None:
@@ -108,7 +174,10 @@ def test_a_bad_bibtex_record_is_skipped_and_named(tmp_path: Path) -> None:
     contents = read_file(path)
 
     assert [d.meta.title for d in contents.documents] == ["Alpha", "Beta"]
-    assert contents.skipped == ["record 2 (key smith2020): no title", "record 4 (key broken): unbalanced braces"]
+    assert contents.skipped == [
+        "record 2 (key smith2020): no title",
+        "record 4 (key broken): not valid BibTeX at line 4: unbalanced braces or quotes (the entry does not close)",
+    ]
 
 
 def test_bad_json_lines_are_skipped_and_named(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 
 from serve.catalog import ModelEntry
+from serve.cloud_prices import CloudApi
 from serve.costs import (
     HOURS_PER_MONTH,
-    CloudApi,
     SelfHosted,
     batch_decode_tokens_per_s,
     break_even_output_tokens_per_month,

@@ -7,11 +7,15 @@ from serve.errors import DoesNotFit
 from serve.hardware import GB, lookup_gpu
 from serve.sizing import (
     best_fit,
+    engine_bytes,
     kv_bytes_per_token,
     kv_bytes_per_token_per_gpu,
+    memory_need,
     size_on_gpus,
+    usable_bytes,
     valid_tp_degrees,
     weight_bytes,
+    with_overhead,
 )
 
 LLAMA_70B = dict(name="llama-70b", source="x", role="general", params_b=70, layers=80, kv_heads=8, head_dim=128)
@@ -94,3 +98,25 @@ def test_tp_beyond_the_kv_heads_replicates_them():
 
 def test_gpu_table_knows_the_seed_cards():
     assert (lookup_gpu("RTX 5090").vram_gib, lookup_gpu("h200").bandwidth_gbs) == (32, 4800)
+
+
+@pytest.mark.parametrize(
+    "params_b,quant,gpu,count,context",
+    [(70, "awq", "RTX 3090", 2, 2048), (70, "awq", "RTX 3090", 2, 8192), (8, "fp16", "H100 SXM", 1, 8192)],
+)
+def test_the_memory_breakdown_and_the_fit_follow_one_rule(params_b, quant, gpu, count, context):
+    """The calculator's "total needed" is within "engine may use" exactly when size_on_gpus says it fits one
+    sequence (weights and KV split evenly: whole-model totals against the whole group)."""
+    model = ModelEntry.model_validate(LLAMA_70B | {"params_b": params_b, "quantization": quant})
+    cards = [lookup_gpu(gpu)] * count
+    report = size_on_gpus(model, cards, tp=count, context=context)
+    need = memory_need(model, cards, tp=count, context=context, concurrent=1)
+    assert (need.total_gb <= need.available_gb) == report.fits
+
+
+def test_the_overhead_is_a_fifth_of_what_is_loaded_and_usable_memory_is_its_inverse():
+    model = ModelEntry.model_validate(LLAMA_8B | {"quantization": "fp16"})
+    card = lookup_gpu("RTX 3090")
+    need = memory_need(model, [card], tp=1, context=4096, concurrent=3)
+    assert need.overhead_gb == pytest.approx(0.2 * need.loaded_gb)
+    assert with_overhead(usable_bytes(card.vram_bytes, 0.9)) == pytest.approx(engine_bytes(card.vram_bytes, 0.9))

@@ -1,0 +1,545 @@
+"""Typed tool results: one pydantic model per kind of result, and one discriminated union over them.
+
+The agent's tools build these and send them to the model as JSON (``dump``); everything that reads a result back
+(the answer writer, the chat service, the chat cards, the exports, the workshop checks) parses it once
+(``parse`` for a tool's JSON, ``stored`` for an artifact kept in the database) and then reads typed fields.
+
+Validation is lenient on purpose: artifacts stored by earlier versions must still load, so every field has a
+default, unknown keys are kept (``extra="allow"``) and a payload that still does not fit becomes an
+``UnknownResult`` holding it as it was, never an error page. This module lives in tools/ because every layer
+(agents and app) may import it; it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+
+class _Model(BaseModel):
+    # Keep keys this version does not know (a newer planner's step flags, an older export's fields).
+    model_config = ConfigDict(extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_is_missing(cls, data: Any) -> Any:
+        """A null where this version has a default that is not null ('seed': None from the Properties page)
+        means the value was not recorded: the default applies."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            k: v
+            for k, v in data.items()
+            if not (
+                v is None
+                and k in cls.model_fields
+                and cls.model_fields[k].get_default(call_default_factory=True) is not None
+            )
+        }
+
+    def extra(self, key: str, default: Any = None) -> Any:
+        """A field this version does not declare, as the producer stored it."""
+        return (self.model_extra or {}).get(key, default)
+
+
+# -- molecule report (tools.chem.analyse(...).to_record()) -------------------------------------------------------
+
+
+class Alert(_Model):
+    catalog: str = ""
+    name: str = ""
+    atoms: list[int] = Field(default_factory=list)
+
+
+class SafetyHit(_Model):
+    name: str | None = None
+    source: str | None = None
+
+
+class SafetyScreen(_Model):
+    flagged: bool = False
+    hits: list[SafetyHit] = Field(default_factory=list)
+
+
+class MoleculeResult(_Model):
+    """Identifiers, descriptors (RDKit), rule filters, structural alerts and the safety screen of one molecule."""
+
+    kind: Literal["molecule"] = "molecule"
+    input: str = ""
+    input_kind: str = ""
+    input_source: str = ""
+    standardized: bool = False
+    canonical_smiles: str = ""
+    inchi: str | None = None
+    inchikey: str | None = None
+    formula: str = ""
+    mol_weight: float | None = None
+    exact_mass: float | None = None
+    logp: float | None = None
+    molar_refractivity: float | None = None
+    tpsa: float | None = None
+    hbd: int | None = None
+    hba: int | None = None
+    rotatable_bonds: int | None = None
+    ring_count: int | None = None
+    aromatic_rings: int | None = None
+    heavy_atoms: int | None = None
+    fsp3: float | None = None
+    formal_charge: int | None = None
+    qed: float | None = None
+    sa_score: float | None = None
+    lipinski_violations: int = 0
+    filters: dict[str, Any] = Field(default_factory=dict)
+    alerts: list[Alert] = Field(default_factory=list)
+    safety: SafetyScreen = Field(default_factory=SafetyScreen)
+    units: dict[str, str] = Field(default_factory=dict)
+    provenance: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.input} ({self.formula})"
+
+    def value(self, key: str) -> Any:
+        """A descriptor by its record key ('mol_weight'), None when this report has no such value."""
+        return getattr(self, key, None) if key in type(self).model_fields else self.extra(key)
+
+
+# -- property predictions (tools.properties.predict) ------------------------------------------------------------
+
+
+class Neighbour(_Model):
+    smiles: str = ""
+    similarity: float | None = None
+    measured_value: float | None = None
+
+
+class Prediction(_Model):
+    """One predicted property with its 90% interval, applicability domain and the model's test error."""
+
+    smiles: str = ""
+    property: str | None = None
+    label: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    interval_low: float | None = None
+    interval_high: float | None = None
+    interval_confidence: float | None = None
+    in_domain: bool | None = None
+    domain_notes: list[str] = Field(default_factory=list)
+    max_similarity: float | None = None
+    nearest_neighbours: list[Neighbour] = Field(default_factory=list)
+    model: str | None = None
+    test_rmse: float | None = None
+    provenance: str | None = None
+    error: str | None = None
+
+    @builtins.property  # the field `property` shadows the builtin in this class body
+    def name(self) -> str:
+        return self.label or self.property or "?"
+
+
+class PredictionResult(_Model):
+    kind: Literal["prediction"] = "prediction"
+    query: str = ""
+    smiles: str = ""
+    predictions: list[Prediction] = Field(default_factory=list)
+    provenance: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Predicted properties of {self.query}"
+
+    @property
+    def out_of_domain(self) -> bool:
+        return any(p.in_domain is False for p in self.predictions)
+
+
+class ScreenRow(_Model):
+    rank: int | None = None
+    smiles: str = ""
+    passes: bool = False
+    all_in_domain: bool = False
+    failed_windows: list[str] = Field(default_factory=list)
+    predictions: dict[str, Prediction] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class ScreenResult(_Model):
+    kind: Literal["screen"] = "screen"
+    seed: str = ""
+    seed_smiles: str = ""
+    windows: dict[str, list[float | None]] = Field(default_factory=dict)
+    rows: list[ScreenRow] = Field(default_factory=list)
+    total_candidates: int | None = None
+    provenance: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Screening around {self.seed}"
+
+
+# -- similarity search (agents.similar) -------------------------------------------------------------------------
+
+
+class SimilarHit(_Model):
+    smiles: str = ""
+    name: str | None = None
+    similarity: float = 0.0
+    source: str | None = None
+    measured: str | None = None
+
+
+class SimilarityResult(_Model):
+    kind: Literal["similarity"] = "similarity"
+    query: str = ""
+    smiles: str = ""
+    hits: list[SimilarHit] = Field(default_factory=list)
+    provenance: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Molecules similar to {self.query}"
+
+
+# -- retrosynthesis (tools.synthesis SearchResult.to_dict()) ----------------------------------------------------
+
+
+class Precedent(_Model):
+    id: str | None = None  # 'USPTO50K-train-317', or the patent number
+    patent: str | None = None
+    reaction_class: int | None = None
+    reaction_smiles: str | None = None
+    product: str | None = None
+    reactants: list[str] = Field(default_factory=list)
+
+
+class ProtectionFlag(_Model):
+    """A group of one precursor that may need protecting under the step's reaction class
+    (tools.synthesis.protection): which group, why, what is usually used, and the rule's source."""
+
+    group: str = ""
+    reactant: str = ""
+    atoms: list[int] = Field(default_factory=list)
+    reaction_class: int | None = None
+    reaction_class_name: str | None = None
+    rule: str = ""
+    condition: str = ""
+    reason: str = ""
+    usual_protection: str = ""
+    source: str = ""
+    text: str = ""
+
+    @property
+    def note(self) -> str:
+        """'may need protection of alcohol OH (atom 3 of OCCN) under acylation: <reason> (usually TBS; source)'."""
+        head = self.text or f"may need protection of {self.group} in {self.reactant}"
+        details = "; ".join(x for x in (f"usually {self.usual_protection}" if self.usual_protection else "",
+                                         f"source: {self.source}" if self.source else "") if x)  # fmt: skip
+        return head + (f": {self.reason}" if self.reason else "") + (f" ({details})" if details else "")
+
+
+class RouteStep(_Model):
+    """One reaction of a route, as the planner records it."""
+
+    product: str = ""
+    reactants: list[str] = Field(default_factory=list)
+    score: float | None = None
+    template_id: int | None = None
+    template: str | None = None
+    template_count: int = 0
+    rare_template: bool = False
+    reaction_class: int | None = None
+    reaction_class_name: str | None = None
+    reaction_class_source: str | None = None
+    class_confidence: float | None = None
+    precedents: list[Precedent] = Field(default_factory=list)
+    patents: list[Precedent] = Field(default_factory=list)
+    # Whether the planner judged the step for groups to protect (steps stored before it did were not), and what
+    # it flagged.
+    protection_checked: bool = False
+    protection_flags: list[ProtectionFlag] = Field(default_factory=list)
+
+    @property
+    def patent_ids(self) -> list[str]:
+        return [p.patent for p in self.patents if p.patent]
+
+    @property
+    def protection_notes(self) -> list[str]:
+        """One line per flagged group; [] when nothing is flagged or the step was not judged."""
+        return [f.note for f in self.protection_flags]
+
+
+# What each stock of tools.synthesis is called in words.
+STOCK_LABELS = {"uspto50k": "USPTO-50k stock", "inventory": "lab inventory"}
+
+
+class Leaf(_Model):
+    """A starting material of a route: in stock or not, and which stock (with the lab's name for it)."""
+
+    smiles: str = ""
+    in_stock: bool = False
+    source: str | None = None
+    name: str | None = None
+
+    @property
+    def stock(self) -> str:
+        """'USPTO-50k stock', 'lab inventory (benzyl bromide)' or 'not in stock'."""
+        if not self.in_stock:
+            return "not in stock"
+        label = STOCK_LABELS.get(str(self.source), str(self.source or "stock"))
+        return f"{label} ({self.name})" if self.name else label
+
+
+class Route(_Model):
+    target: str = ""
+    solved: bool = False
+    score: float | None = None
+    n_steps: int | None = None
+    depth: int | None = None
+    longest_linear_sequence: int | None = None
+    convergent: bool = False
+    score_parts: dict[str, Any] = Field(default_factory=dict)
+    score_text: str | None = None
+    rare_steps: int = 0
+    protection_steps: int = 0
+    steps: list[RouteStep] = Field(default_factory=list)
+    leaves: list[Leaf] = Field(default_factory=list)
+    tree: dict[str, Any] | None = None
+
+    @property
+    def step_count(self) -> int:
+        return self.n_steps if self.n_steps is not None else len(self.steps)
+
+    @property
+    def linear_length(self) -> int:
+        if self.longest_linear_sequence is not None:
+            return self.longest_linear_sequence
+        return self.depth if self.depth is not None else len(self.steps)
+
+    def forward_steps(self, target: str = "") -> list[RouteStep]:
+        """Steps in the order a chemist runs them (the planner lists the target's step first)."""
+        steps = list(self.steps)
+        if steps and steps[0].product in (self.target or target, target):
+            steps.reverse()
+        return steps
+
+
+class RouteSearchResult(_Model):
+    """Routes to one target, or the safety guard's refusal to plan them."""
+
+    kind: Literal["route_search"] = "route_search"
+    target: str = ""
+    target_smiles: str | None = None
+    solved: bool = False
+    target_in_stock: bool = False
+    target_stock_source: str | None = None
+    target_stock_name: str | None = None
+    stopped_at_stock: bool = False
+    message: str = ""
+    stop_reason: str | None = None
+    time_limited: bool = False
+    stopped_mid_expansion: bool = False
+    algorithm: str | None = None
+    model: str | None = None
+    iterations: int | None = None
+    expansions: int | None = None
+    elapsed_s: float | None = None
+    first_route_s: float | None = None
+    routes: list[Route] = Field(default_factory=list)
+    refused: bool = False
+    reason: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"Routes to {self.target}"
+
+
+# -- literature (agents.literature.ask_library -> tools.literature.models.Answer) -------------------------------
+
+
+class Citation(_Model):
+    """A numbered citation [n]: the passage of a library document that supports the cited sentences."""
+
+    kind: Literal["citation"] = "citation"
+    n: int = 0
+    document_id: str = ""
+    title: str = ""
+    page: int | None = None
+    passage: str = ""
+    char_start: int | None = None
+    char_end: int | None = None
+    url: str | None = None
+    support: float = 0.0
+    section: str = ""
+    paged: bool = True  # citations stored before sections were recorded are paged
+
+    @property
+    def location(self) -> str:
+        """'page 3, Methods', or 'section “Results”' for a document without pages (tools.literature's words)."""
+        from tools.literature.models import location  # the literature package is heavy; load it when asked
+
+        return location(self.paged, self.page if isinstance(self.page, int) else 1, self.section or "")
+
+
+class LiteratureResult(_Model):
+    kind: Literal["literature"] = "literature"
+    question: str = ""
+    answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    insufficient_evidence: bool = False
+    mode: str = "extractive"
+    removed_sentences: list[str] = Field(default_factory=list)
+    evidence_score: float = 0.0
+
+
+# -- failures and the fallback ----------------------------------------------------------------------------------
+
+
+class ToolError(_Model):
+    """A tool that could not run: the message says what was wrong and what to do."""
+
+    kind: Literal["error"] = "error"
+    error: str = ""
+
+
+class Refusal(_Model):
+    """The safety guard stopped a tool call before it ran (agents.graph): why, in words."""
+
+    kind: Literal["refusal"] = "refusal"
+    refused: bool = True
+    reason: str = ""
+
+
+class UnknownResult(_Model):
+    """A payload no model above fits (an unknown tool, a damaged store): kept whole, shown as JSON."""
+
+    kind: Literal["unknown"] = "unknown"
+    tool: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+ToolResult = Annotated[
+    MoleculeResult
+    | PredictionResult
+    | ScreenResult
+    | SimilarityResult
+    | RouteSearchResult
+    | Citation
+    | LiteratureResult
+    | ToolError
+    | Refusal
+    | UnknownResult,
+    Field(discriminator="kind"),
+]
+_ADAPTER: TypeAdapter[ToolResult] = TypeAdapter(ToolResult)
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+MODELS: dict[str, type[BaseModel]] = {
+    "molecule": MoleculeResult,
+    "prediction": PredictionResult,
+    "screen": ScreenResult,
+    "similarity": SimilarityResult,
+    "route_search": RouteSearchResult,
+    "citation": Citation,
+    "literature": LiteratureResult,
+    "error": ToolError,
+    "refusal": Refusal,
+    "unknown": UnknownResult,
+}
+# The kind each agent tool returns.
+TOOL_KINDS: dict[str, str] = {
+    "molecule_info": "molecule",
+    "predict_properties": "prediction",
+    "screen_candidates": "screen",
+    "find_similar": "similarity",
+    "plan_synthesis": "route_search",
+    "search_literature": "literature",
+}
+# The artifact kinds the database records (app.db.models.ArtifactKind) for each result kind.
+STORED_KINDS: dict[str, str] = {
+    "molecule": "molecule",
+    "prediction": "table",
+    "screen": "table",
+    "similarity": "table",
+    "route_search": "route",
+    "citation": "citation",
+}
+
+
+def _unknown(tool: str, data: Any) -> UnknownResult:
+    return UnknownResult(tool=tool, data=data if isinstance(data, dict) else {"value": data})
+
+
+def validate(kind: str, data: dict[str, Any], *, tool: str = "") -> ToolResult:
+    """DATA as the model of KIND; an UnknownResult holding it when it does not fit (never raises)."""
+    if kind not in MODELS or kind == "unknown":
+        return _unknown(tool, data)
+    try:
+        return _ADAPTER.validate_python({**data, "kind": kind})
+    except ValidationError:
+        return _unknown(tool, data)
+
+
+def parse(tool: str, data: Any) -> ToolResult:
+    """A tool's result (its JSON object, parsed) as a typed result: an error, the tool's kind, or unknown."""
+    if not isinstance(data, dict):
+        return _unknown(tool, data)
+    if "error" in data:
+        return ToolError(error=str(data["error"]))
+    kind = TOOL_KINDS.get(tool) or str(data.get("kind") or "")
+    if data.get("refused") is True and kind != "route_search":  # the planner words its own refusals
+        kind = "refusal"
+    return validate(kind, data, tool=tool)
+
+
+def parse_json(tool: str, text: str) -> ToolResult:
+    """A tool message's text as a typed result; text that is not a JSON object is the tool's error message."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return ToolError(error=text)
+    return parse(tool, data) if isinstance(data, dict) else ToolError(error=text)
+
+
+def _stored_kind(artifact_kind: str, payload: dict[str, Any]) -> str:
+    """The result kind of a stored payload: its own `kind` (written since results are typed), else the one
+    place that tells older payloads apart by their keys (a "table" was a prediction, a screen or a search)."""
+    own = payload.get("kind")
+    if isinstance(own, str) and own in MODELS:
+        return own
+    if artifact_kind == "table":
+        if "predictions" in payload:
+            return "prediction"
+        if "rows" in payload:
+            return "screen"
+        if "hits" in payload:
+            return "similarity"
+        return "unknown"
+    return {"molecule": "molecule", "route": "route_search", "citation": "citation"}.get(artifact_kind, "unknown")
+
+
+def stored(artifact_kind: str, payload: Any) -> ToolResult:
+    """A stored artifact's payload (today's or an older version's) as a typed result."""
+    if not isinstance(payload, dict):
+        return _unknown(artifact_kind, payload)
+    return validate(_stored_kind(artifact_kind, payload), payload, tool=artifact_kind)
+
+
+def refused(result: BaseModel) -> bool:
+    """Whether the safety guard or the planner refused to run the tool."""
+    return isinstance(result, Refusal) or (isinstance(result, RouteSearchResult) and result.refused)
+
+
+def dump(result: BaseModel) -> dict[str, Any]:
+    """The JSON object of a result (the tool message's content, a stored artifact's payload)."""
+    return result.model_dump(mode="json")
+
+
+def coerce(result: Any, tool: str = "") -> ToolResult:
+    """A typed result from either a typed result or the dict a tool returned (callers that hold JSON)."""
+    if isinstance(result, BaseModel) and getattr(result, "kind", None) in MODELS:
+        return result  # type: ignore[return-value]
+    return parse(tool, result)
