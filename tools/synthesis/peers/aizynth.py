@@ -13,15 +13,23 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from aizynthfinder.aizynthfinder import AiZynthFinder
-from aizynthfinder.chem import SmilesBasedRetroReaction
-from aizynthfinder.context.policy import ExpansionStrategy
-from aizynthfinder.context.stock.queries import StockQueryMixin
+from rdchiral import template_extractor
 
-from tools.synthesis.peers.common import PeerResult, distinct, route_key
-from tools.synthesis.search import SearchLimits
-from tools.synthesis.single_step import ExpansionModel, Suggestion
-from tools.synthesis.stock import Stock
+# AiZynthFinder imports rxnutils, which replaces rdchiral.template_extractor.get_special_groups for the whole
+# process at import; chemassist's own template extraction (tools/synthesis/extraction.py) must keep rdchiral's.
+_RDCHIRAL_SPECIAL_GROUPS = template_extractor.get_special_groups
+
+from aizynthfinder.aizynthfinder import AiZynthFinder  # noqa: E402
+from aizynthfinder.chem import SmilesBasedRetroReaction  # noqa: E402
+from aizynthfinder.context.policy import ExpansionStrategy  # noqa: E402
+from aizynthfinder.context.stock.queries import StockQueryMixin  # noqa: E402
+
+from tools.synthesis.peers.common import PeerResult, distinct, route_key  # noqa: E402
+from tools.synthesis.search import SearchLimits  # noqa: E402
+from tools.synthesis.single_step import ExpansionModel, Suggestion  # noqa: E402
+from tools.synthesis.stock import Stock  # noqa: E402
+
+template_extractor.get_special_groups = _RDCHIRAL_SPECIAL_GROUPS
 
 KEY = "chemassist"
 
