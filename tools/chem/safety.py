@@ -274,11 +274,9 @@ _ACID_HALIDE = re.compile(
 def _acid_halide_variants(term: str) -> list[str]:
     """Both ways chemists name an acid halide: 'methylphosphonyl difluoride' is also 'methylphosphonic
     difluoride' (and 'methylphosphonic dichloride' also 'methylphosphonyl dichloride')."""
-    return [
-        _ACID_HALIDE.sub(lambda m: m[1] + m[2] + ("ic" if m[3].lower() == "yl" else "yl") + m[4], term)
-        for _ in [0]
-        if _ACID_HALIDE.search(term)
-    ]
+    if not _ACID_HALIDE.search(term):
+        return []
+    return [_ACID_HALIDE.sub(lambda m: m[1] + m[2] + ("ic" if m[3].lower() == "yl" else "yl") + m[4], term)]
 
 
 @cache
