@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 AIZYNTH_NODEPS := aizynthfinder==4.4.1 reaction-utils==1.9.4 paretoset==1.2.5 swifter==1.4.0 dask==2026.8.0 \
 	toolz==1.2.0 dill==0.4.1 multiprocess==0.70.19 wrapt-timeout-decorator==1.5.1 importlib-metadata==10.2.0 \
-	lazy-importer==0.1.0 apted==1.0.3 wrapt==2.5.2
+	lazy-importer==0.1.0 apted==1.0.3 wrapt==2.5.2 psutil==7.2.2
 
 .PHONY: run test lint format layers typecheck unit integration e2e bench clean help
 

@@ -107,7 +107,7 @@ def predict_properties(query: str, properties: list[str] | None = None) -> dict[
     result = results.PredictionResult(
         query=query,
         smiles=smiles,
-        predictions=[results.Prediction.model_validate(p.model_dump()) for p in predict([smiles], properties)],
+        predictions=predict([smiles], properties),
         provenance="predicted by chemassist property models (see each model card)",
     )
     return results.dump(result)
@@ -128,7 +128,7 @@ def screen_candidates(seed: str, windows: dict[str, list[float | None]] | None =
         seed=seed,
         seed_smiles=smiles,
         windows=windows or {},
-        rows=[results.ScreenRow.model_validate(r.model_dump()) for r in rows[:25]],
+        rows=rows[:25],
         total_candidates=len(rows),
         provenance="predicted by chemassist property models; analogs enumerated by RDKit reactions",
     )

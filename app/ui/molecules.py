@@ -17,24 +17,24 @@ from tools.chem import quantities
 
 log = logging.getLogger(__name__)
 
-# (record key, label, unit when the record's own units table has none)
-DESCRIPTORS: list[tuple[str, str, str]] = [
-    ("mol_weight", "Molecular weight (average)", ""),
-    ("exact_mass", "Exact mass", ""),
-    ("logp", "logP (Crippen)", ""),
-    ("molar_refractivity", "Molar refractivity (Crippen)", ""),
-    ("tpsa", "Topological polar surface area", ""),
-    ("hbd", "H-bond donors", "count"),
-    ("hba", "H-bond acceptors", "count"),
-    ("rotatable_bonds", "Rotatable bonds", "count"),
-    ("ring_count", "Rings", "count"),
-    ("aromatic_rings", "Aromatic rings", "count"),
-    ("heavy_atoms", "Heavy atoms", "count"),
-    ("fsp3", "Fraction sp3 carbons (Fsp3)", ""),
-    ("formal_charge", "Formal charge", ""),
-    ("qed", "QED drug-likeness", ""),
-    ("sa_score", "Synthetic accessibility (SA score)", ""),
-]
+# the descriptors in the order the Molecules page lists them; labels, units and digits from tools.chem.quantities
+DESCRIPTORS = (
+    "mol_weight",
+    "exact_mass",
+    "logp",
+    "molar_refractivity",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "ring_count",
+    "aromatic_rings",
+    "heavy_atoms",
+    "fsp3",
+    "formal_charge",
+    "qed",
+    "sa_score",
+)
 RULE_SETS = {
     "lipinski": "Lipinski rule of five",
     "veber": "Veber (oral bioavailability)",
@@ -102,14 +102,14 @@ def identifiers(record: dict[str, Any]) -> None:
 def descriptor_rows(record: dict[str, Any]) -> pd.DataFrame:
     """Label, value to the quantity's digits (tools.chem.quantities, as in chat and exports) and unit."""
     rows = []
-    for key, label, fallback in DESCRIPTORS:
-        quantity = quantities.DESCRIPTORS.get(key, quantities.Quantity(key, label))
+    for key in DESCRIPTORS:
+        quantity = quantities.DESCRIPTORS[key]
         value = record.get(key)
         rows.append(
             {
-                "descriptor": label,
+                "descriptor": quantity.heading,
                 "value": "" if value is None else quantity.number(value),
-                "unit": quantity.unit or fallback,
+                "unit": quantity.unit or ("count" if quantity.digits is None else ""),
             }
         )
     return pd.DataFrame(rows)

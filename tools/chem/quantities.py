@@ -18,6 +18,11 @@ class Quantity:
     label: str
     unit: str = ""
     digits: int | None = None  # None: counts and text, written as they are
+    long: str = ""  # the label where a table has room ("Molecular weight (average)"); `label` otherwise
+
+    @property
+    def heading(self) -> str:
+        return self.long or self.label[:1].upper() + self.label[1:]
 
     def number(self, value: Any) -> str:
         """The value without its unit, to this quantity's digits: '63.6', '180.16', '3' (counts) or 'n/a'."""
@@ -37,21 +42,21 @@ DESCRIPTORS: dict[str, Quantity] = {
     q.key: q
     for q in (
         Quantity("formula", "molecular formula"),
-        Quantity("mol_weight", "molecular weight", "g/mol", 3),
-        Quantity("exact_mass", "exact (monoisotopic) mass", "Da", 4),
-        Quantity("logp", "Crippen logP", "", 3),
-        Quantity("tpsa", "TPSA", "Å²", 2),
+        Quantity("mol_weight", "molecular weight", "g/mol", 3, "Molecular weight (average)"),
+        Quantity("exact_mass", "exact (monoisotopic) mass", "Da", 4, "Exact mass (monoisotopic)"),
+        Quantity("logp", "Crippen logP", "", 3, "logP (Crippen)"),
+        Quantity("tpsa", "TPSA", "Å²", 2, "Topological polar surface area"),
         Quantity("hbd", "H-bond donors"),
         Quantity("hba", "H-bond acceptors"),
         Quantity("rotatable_bonds", "rotatable bonds"),
-        Quantity("ring_count", "rings"),
+        Quantity("ring_count", "rings", long="Rings"),
         Quantity("aromatic_rings", "aromatic rings"),
         Quantity("heavy_atoms", "heavy atoms"),
-        Quantity("fsp3", "Fsp3", "", 3),
-        Quantity("molar_refractivity", "molar refractivity", "cm³/mol", 3),
+        Quantity("fsp3", "Fsp3", "", 3, "Fraction sp3 carbons (Fsp3)"),
+        Quantity("molar_refractivity", "molar refractivity", "cm³/mol", 3, "Molar refractivity (Crippen)"),
         Quantity("formal_charge", "formal charge", "e"),
         Quantity("qed", "QED drug-likeness", "", 3),
-        Quantity("sa_score", "SA score (1 easy - 10 hard)", "", 2),
+        Quantity("sa_score", "SA score (1 easy - 10 hard)", "", 2, "Synthetic accessibility (SA score)"),
         Quantity("canonical_smiles", "canonical SMILES"),
         Quantity("inchi", "InChI"),
         Quantity("inchikey", "InChIKey"),

@@ -1,6 +1,6 @@
 """Predict properties with the shipped models: value, 90% interval, domain flag, nearest neighbours.
 
-Each (SMILES, property) pair gets its own `PropertyPrediction`; a bad item carries `error` and never stops
+Each (SMILES, property) pair gets its own `Prediction`; a bad item carries `error` and never stops
 the batch. Molecules default to the small-molecule properties, polymer repeat units (`*`) to Tg.
 """
 
@@ -12,43 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, Field
 from rdkit import Chem
 
 from tools.properties import cards, conformal, datasets, domain, regressors
 from tools.properties.errors import ModelUnavailable, NotApplicable, PropertyError
 from tools.properties.featurize import count_attachment_points, featurize_mols, parse, prepare
+from tools.results import Neighbour, Prediction
 
 MOLECULE_DEFAULTS = ("esol", "freesolv", "lipophilicity")
 POLYMER_DEFAULTS = ("tg",)
 SIZE_MARGIN = 1.25
-
-
-class Neighbour(BaseModel):
-    smiles: str
-    similarity: float
-    measured_value: float
-
-
-class PropertyPrediction(BaseModel):
-    """One property predicted for one structure; `error` is set (and the numbers are None) when it failed."""
-
-    smiles: str
-    property: str | None
-    label: str | None = None
-    value: float | None = None
-    unit: str | None = None
-    interval_low: float | None = None
-    interval_high: float | None = None
-    interval_confidence: float | None = None
-    in_domain: bool | None = None
-    domain_notes: list[str] = Field(default_factory=list)
-    max_similarity: float | None = None
-    nearest_neighbours: list[Neighbour] = Field(default_factory=list)
-    model: str | None = None
-    test_rmse: float | None = None
-    provenance: str | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -133,8 +106,8 @@ def _domain_notes(model: LoadedModel, mol: Chem.Mol, max_sim: float) -> list[str
 
 def _predict_one_property(
     model: LoadedModel, items: list[tuple[int, str, Chem.Mol]], n_neighbours: int
-) -> dict[int, PropertyPrediction]:
-    out: dict[int, PropertyPrediction] = {}
+) -> dict[int, Prediction]:
+    out: dict[int, Prediction] = {}
     ready: list[tuple[int, str, Chem.Mol]] = []
     polymer_mode = model.card["model"].get("polymer_mode") or "cap_h"
     for pos, smi, mol in items:
@@ -142,7 +115,7 @@ def _predict_one_property(
             _check_applicable(model.spec, mol)
             ready.append((pos, smi, prepare(smi, polymer_mode)))
         except PropertyError as exc:
-            out[pos] = PropertyPrediction(smiles=smi, property=model.spec.name, error=str(exc))
+            out[pos] = Prediction(smiles=smi, property=model.spec.name, error=str(exc))
     if not ready:
         return out
     feats = featurize_mols([m for _, _, m in ready])
@@ -153,7 +126,7 @@ def _predict_one_property(
     for row, (pos, smi, mol) in enumerate(ready):
         max_sim = float(sims[row, 0])
         notes = _domain_notes(model, mol, max_sim)
-        out[pos] = PropertyPrediction(
+        out[pos] = Prediction(
             smiles=smi,
             property=model.spec.name,
             label=model.spec.label,
@@ -193,7 +166,7 @@ def predict(
     n_neighbours: int = 3,
     models_dir: Path | None = None,
     progress: Progress | None = None,
-) -> list[PropertyPrediction]:
+) -> list[Prediction]:
     """Predict `properties` (names or aliases; default by structure kind) for each SMILES, in input order.
 
     An invalid SMILES gives one item with `property=None` and `error` set; a property that does not apply
@@ -202,7 +175,7 @@ def predict(
     """
     if progress is not None:
         total = len(smiles_list)
-        out: list[PropertyPrediction] = []
+        out: list[Prediction] = []
         progress(0, total, f"predicting {total:,} structures")
         for start in range(0, total, PROGRESS_CHUNK):
             chunk = smiles_list[start : start + PROGRESS_CHUNK]
@@ -220,11 +193,11 @@ def predict(
         names = [s.name for s in specs] if specs else list(default_properties(smi))
         requests += [(smi, name, mol, None) for name in names]
 
-    results: dict[int, PropertyPrediction] = {}
+    results: dict[int, Prediction] = {}
     by_property: dict[str, list[tuple[int, str, Chem.Mol]]] = {}
     for pos, (smi, name, parsed, error) in enumerate(requests):
         if error is not None or name is None or parsed is None:
-            results[pos] = PropertyPrediction(smiles=smi, property=name, error=error)
+            results[pos] = Prediction(smiles=smi, property=name, error=error)
         else:
             by_property.setdefault(name, []).append((pos, smi, parsed))
     for name, items in by_property.items():

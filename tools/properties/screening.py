@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, Field
 from rdkit import Chem
 from rdkit.Chem import rdChemReactions
 
 from tools.properties import datasets
 from tools.properties.errors import PropertyError
 from tools.properties.featurize import parse
-from tools.properties.predict import Progress, PropertyPrediction, predict
+from tools.properties.predict import Progress, predict
+from tools.results import Prediction, ScreenRow
 
 # name -> SMILES fragment attached through its first atom
 SUBSTITUENTS: dict[str, str] = {
@@ -146,16 +146,6 @@ def enumerate_analogs(
     return sorted(found)[:max_analogs]
 
 
-class ScreenRow(BaseModel):
-    rank: int | None
-    smiles: str
-    passes: bool
-    all_in_domain: bool
-    failed_windows: list[str] = Field(default_factory=list)
-    predictions: dict[str, PropertyPrediction] = Field(default_factory=dict)
-    error: str | None = None
-
-
 def screen(
     candidates: Sequence[str],
     windows: Sequence[Window | str],
@@ -184,7 +174,7 @@ def screen(
         direction = -1.0
 
     preds = predict(list(candidates), props, models_dir=models_dir, progress=progress)
-    by_smiles: dict[int, list[PropertyPrediction]] = {}
+    by_smiles: dict[int, list[Prediction]] = {}
     # predict returns one item per requested property for valid SMILES, one item for invalid ones
     pos = 0
     for i, _ in enumerate(candidates):
