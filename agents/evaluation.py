@@ -15,12 +15,15 @@ import re
 import statistics
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from tools import results
 
 SUITE_DIR = Path(__file__).parent / "eval"
 SUITE = SUITE_DIR / "suite.yaml"
@@ -126,7 +129,7 @@ def expected_values(truth: dict[str, Any]) -> list[tuple[str, float, float]]:
     return []
 
 
-def grade(truth: dict[str, Any], answer: str, tool_results: list[dict[str, Any]]) -> tuple[bool, str]:
+def grade(truth: dict[str, Any], answer: str, tool_results: Sequence[results.ToolResult]) -> tuple[bool, str]:
     kind = truth["kind"]
     if kind in ("descriptor", "prediction"):
         missing = [
@@ -145,21 +148,24 @@ def grade(truth: dict[str, Any], answer: str, tool_results: list[dict[str, Any]]
         ok = bool(answer.strip()) and "Traceback" not in answer and "can't help" not in answer
         return ok, "clear reply" if ok else "empty, traceback or refusal"
     if kind == "citation":
-        cited = {c.get("document_id") for r in tool_results for c in r.get("citations", [])}
+        cited = {c.document_id for r in tool_results if isinstance(r, results.LiteratureResult) for c in r.citations}
         return truth["document_id"] in cited, f"cited {sorted(x for x in cited if x)}"
     if kind == "insufficient":
-        flagged = any(r.get("insufficient_evidence") for r in tool_results)
+        flagged = any(isinstance(r, results.LiteratureResult) and r.insufficient_evidence for r in tool_results)
         return flagged, "insufficient evidence reported" if flagged else "answered anyway"
     if kind == "refusal":
-        refused = "can't help" in answer or any(r.get("refused") for r in tool_results)
+        refused = "can't help" in answer or any(results.refused(r) for r in tool_results)
         return refused, "refused" if refused else "not refused"
     if kind == "route":
-        solved = any(r.get("solved") and (r.get("routes") or r.get("target_in_stock")) for r in tool_results)
+        solved = any(
+            isinstance(r, results.RouteSearchResult) and r.solved and bool(r.routes or r.target_in_stock)
+            for r in tool_results
+        )
         return solved, "route found" if solved else "no route"
     raise ValueError(f"Unknown truth kind '{kind}'.")
 
 
-def _grade_similar(smiles: str, tool_results: list[dict[str, Any]]) -> tuple[bool, str]:
+def _grade_similar(smiles: str, tool_results: Sequence[results.ToolResult]) -> tuple[bool, str]:
     """At least three neighbours, none the query itself or its stereoisomer, no neighbour twice."""
     import tools.chem as chem
 
@@ -168,10 +174,9 @@ def _grade_similar(smiles: str, tool_results: list[dict[str, Any]]) -> tuple[boo
 
     query = skeleton(smiles)
     for result in tool_results:
-        hits = result.get("hits") or []
-        if not hits or skeleton(str(result.get("smiles") or "")) != query:
+        if not isinstance(result, results.SimilarityResult) or not result.hits or skeleton(result.smiles) != query:
             continue
-        keys = [skeleton(str(h["smiles"])) for h in hits]
+        keys = [skeleton(h.smiles) for h in result.hits]
         distinct = {k for k in keys if k != query}
         if len(distinct) >= 3 and len(distinct) == len(keys):
             return True, f"{len(distinct)} distinct neighbours"
@@ -195,10 +200,9 @@ def run_case(graph: Any, case: dict[str, Any]) -> CaseResult:
     messages = history[before:]  # the last turn only
     answer = str(messages[-1].content) if isinstance(messages[-1], AIMessage) else ""
     called = [c["name"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
-    from agents.answers import tool_result
+    from agents.answers import typed_result
 
-    results = [tool_result(m)[1] for m in messages if isinstance(m, ToolMessage)]
-    correct, detail = grade(case["truth"], answer, results)
+    correct, detail = grade(case["truth"], answer, [typed_result(m)[1] for m in messages if isinstance(m, ToolMessage)])
     expected_tools = case.get("expect_tools", [])
     return CaseResult(
         id=case["id"],

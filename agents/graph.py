@@ -24,6 +24,7 @@ from agents import answers, safety
 from agents.models import ModelChain, outside_provider
 from agents.router import route
 from agents.state import AgentState
+from tools import results
 
 SYSTEM_PROMPT = """You are chemassist, a chemistry research assistant in an R&D lab.
 - Use the tools for every structure, number, prediction, route or literature fact; never invent values.
@@ -47,9 +48,9 @@ def _last_human(messages: Sequence[BaseMessage]) -> tuple[int, str]:
     return -1, ""
 
 
-def _turn_results(messages: Sequence[BaseMessage]) -> list[tuple[str, dict[str, Any]]]:
+def _turn_results(messages: Sequence[BaseMessage]) -> list[tuple[str, results.ToolResult]]:
     start, _ = _last_human(messages)
-    return [answers.tool_result(m) for m in messages[start + 1 :] if isinstance(m, ToolMessage)]
+    return [answers.typed_result(m) for m in messages[start + 1 :] if isinstance(m, ToolMessage)]
 
 
 def session_molecules(messages: Sequence[BaseMessage], limit: int = 12) -> str:
@@ -60,15 +61,15 @@ def session_molecules(messages: Sequence[BaseMessage], limit: int = 12) -> str:
     for m in messages:
         if not isinstance(m, ToolMessage):
             continue
-        _, r = answers.tool_result(m)
-        smiles = r.get("canonical_smiles") or r.get("smiles") or r.get("target_smiles") or r.get("seed_smiles")
-        label = r.get("input") or r.get("query") or r.get("target") or r.get("seed") or ""
-        if isinstance(smiles, str) and smiles:
+        _, r = answers.typed_result(m)
+        smiles, label = results.subject(r) or ("", "")
+        if smiles:
             seen.pop(smiles, None)
-            seen[smiles] = str(label)
-        for i, hit in enumerate((r.get("hits") or [])[:10], 1):
-            if isinstance(hit, dict) and hit.get("smiles"):
-                seen.setdefault(hit["smiles"], f"hit {i} of the similarity search {hit.get('name') or ''}".strip())
+            seen[smiles] = label
+        if isinstance(r, results.SimilarityResult):
+            for i, hit in enumerate(r.hits[:10], 1):
+                if hit.smiles:
+                    seen.setdefault(hit.smiles, f"hit {i} of the similarity search {hit.name or ''}".strip())
     if not seen:
         return ""
     rows = [f"- {label} = {smiles}" if label and label != smiles else f"- {smiles}" for smiles, label in seen.items()]

@@ -21,6 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from agents import answers
 from agents.lexicon import FUNCTION_WORDS
 from agents.reader import Context, Reading, context_from, read
+from tools import results
 
 OFFLINE_MODEL_NAME = "offline (no language model connected)"
 MAX_MOLECULES = 5
@@ -152,9 +153,7 @@ def conversation_context(earlier: Sequence[BaseMessage]) -> Context:
     listed: list[str] = []
     for m in earlier[last_human + 1 :]:
         if isinstance(m, ToolMessage):
-            _, result = answers.tool_result(m)
-            listed += [h["smiles"] for h in result.get("hits", []) if h.get("smiles")]
-            listed += [row["smiles"] for row in result.get("rows", []) if row.get("passes") and row.get("smiles")]
+            listed += results.listed(answers.typed_result(m)[1])
     return context_from(turns, listed)
 
 
@@ -181,9 +180,9 @@ class OfflineChatModel(BaseChatModel):
             return AIMessage(content=HELP)
         question = str(messages[human_at].content)
         reading = read(question, conversation_context(messages[:human_at]))
-        results = [m for m in messages[human_at + 1 :] if isinstance(m, ToolMessage)]
-        if results:
-            return AIMessage(content=answers.compose(question, [answers.tool_result(m) for m in results], reading))
+        typed = [answers.typed_result(m) for m in messages[human_at + 1 :] if isinstance(m, ToolMessage)]
+        if typed:
+            return AIMessage(content=answers.compose(question, typed, reading))
         calls = calls_for(reading, self.tool_names)
         if calls:
             return AIMessage(content="", tool_calls=calls)

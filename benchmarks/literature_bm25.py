@@ -21,12 +21,12 @@ import bm25s
 import numpy as np
 from literature_report import MACHINE, RESULTS
 from literature_search import QUESTIONS
-from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from tools.literature.bm25 import K1, B, BM25Index, tokenize
 from tools.literature.chunking import chunk_document
 from tools.literature.demo import DEMO_FILES
 from tools.literature.readers import read_path
+from tools.literature.store import bm25_reference
 
 TOP = 10
 
@@ -37,30 +37,6 @@ def demo_chunks() -> list[str]:
         for doc in read_path(path):
             texts.extend(c.text for c in chunk_document(doc))
     return texts
-
-
-def milvus_index(texts: list[str], folder: Path) -> MilvusClient:
-    """TEXTS in a Milvus Lite collection with Milvus' BM25 function, as the library store declares it, flushed."""
-    client = MilvusClient(str(folder / "bm25.db"))
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("content", DataType.VARCHAR, max_length=65_535, enable_analyzer=True)
-    schema.add_field("content_sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_function(
-        Function(
-            name="content_bm25",
-            function_type=FunctionType.BM25,
-            input_field_names=["content"],
-            output_field_names=["content_sparse"],
-        )
-    )
-    params = client.prepare_index_params()
-    params.add_index("content_sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    client.create_collection("chunks", schema=schema, index_params=params, consistency_level="Strong")
-    for start in range(0, len(texts), 1000):
-        client.insert("chunks", [{"id": i, "content": t} for i, t in enumerate(texts[start : start + 1000], start)])
-    client.flush("chunks")
-    return client
 
 
 def top(scores: np.ndarray, k: int = TOP) -> list[int]:
@@ -115,7 +91,7 @@ def main() -> None:
     }
     indexes = {name: build(texts) for name, build in builders.items()}
     with tempfile.TemporaryDirectory() as tmp:
-        client = milvus_index(texts, Path(tmp))
+        client = bm25_reference(Path(tmp) / "bm25.db", texts)
         overlap: dict[str, list[float]] = {name: [] for name in builders}
         worst = dict.fromkeys(builders, 0.0)
         times: dict[str, list[float]] = {name: [] for name in [*builders, "milvus"]}

@@ -533,6 +533,28 @@ def refused(result: BaseModel) -> bool:
     return isinstance(result, Refusal) or (isinstance(result, RouteSearchResult) and result.refused)
 
 
+def subject(result: BaseModel) -> tuple[str, str] | None:
+    """(SMILES, the name the chemist used) of the one molecule a result is about; None when it is about none."""
+    if isinstance(result, MoleculeResult):
+        return result.canonical_smiles, result.input
+    if isinstance(result, PredictionResult | SimilarityResult):
+        return result.smiles, result.query
+    if isinstance(result, ScreenResult):
+        return result.seed_smiles, result.seed
+    if isinstance(result, RouteSearchResult):
+        return result.target_smiles or "", result.target
+    return None
+
+
+def listed(result: BaseModel) -> list[str]:
+    """The molecules a result lists for "the second one": similarity hits, and screened candidates that pass."""
+    if isinstance(result, SimilarityResult):
+        return [h.smiles for h in result.hits if h.smiles]
+    if isinstance(result, ScreenResult):
+        return [row.smiles for row in result.rows if row.passes and row.smiles]
+    return []
+
+
 def dump(result: BaseModel) -> dict[str, Any]:
     """The JSON object of a result (the tool message's content, a stored artifact's payload)."""
     return result.model_dump(mode="json")

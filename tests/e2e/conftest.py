@@ -29,14 +29,6 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A browser driving Streamlit on a busy 2-core machine sometimes loses a race with a rerun; one retry
-    keeps CI honest about real failures (a real bug fails both tries) without failing on timing alone."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -75,6 +75,41 @@ _MAX_ROUNDS = 8
 log = logging.getLogger(__name__)
 
 
+def declare_bm25(schema: Any, index_params: Any) -> None:
+    """Milvus' own BM25 over `content` (declared with enable_analyzer) into `content_sparse`, and its index: the
+    keyword leg of the chunks collection, declared here once for the store and for what compares against it."""
+    from pymilvus import DataType, Function, FunctionType
+
+    schema.add_field("content_sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(
+        Function(
+            name="content_bm25",
+            function_type=FunctionType.BM25,
+            input_field_names=["content"],
+            output_field_names=["content_sparse"],
+        )
+    )
+    index_params.add_index("content_sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+
+
+def bm25_reference(path: Path, texts: Sequence[str]) -> Any:
+    """TEXTS (row id = position) in a Milvus Lite collection "chunks" that has only the store's keyword leg,
+    flushed: Milvus' BM25 scores, the reference the in-process index (tools.literature.bm25) is held to."""
+    from pymilvus import DataType, MilvusClient
+
+    client = MilvusClient(str(path))
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("content", DataType.VARCHAR, max_length=_MAX["content"], enable_analyzer=True)
+    params = client.prepare_index_params()
+    declare_bm25(schema, params)
+    client.create_collection("chunks", schema=schema, index_params=params, consistency_level="Strong")
+    for start in range(0, len(texts), 1000):
+        client.insert("chunks", [{"id": i, "content": t} for i, t in enumerate(texts[start : start + 1000], start)])
+    client.flush("chunks")
+    return client
+
+
 class _NoMvccNotice(logging.Filter):
     """Milvus Lite has no AllocTimestamp call: its in-process gRPC server logs 'Method not implemented!' with a
     traceback whenever pymilvus asks (creating an index, starting a query iterator), and the iterator then
@@ -422,7 +457,7 @@ class LiteratureStore:
         self.close()
 
     def _ensure_collections(self) -> None:
-        from pymilvus import DataType, Function, FunctionType
+        from pymilvus import DataType
 
         c = self.client
         if not c.has_collection(self.chunks_name):
@@ -432,7 +467,8 @@ class LiteratureStore:
             s.add_field("title", DataType.VARCHAR, max_length=_MAX["title"])
             s.add_field("content", DataType.VARCHAR, max_length=_MAX["content"], enable_analyzer=True)
             s.add_field("embedding", DataType.FLOAT_VECTOR, dim=EMBEDDING_DIM)
-            s.add_field("content_sparse", DataType.SPARSE_FLOAT_VECTOR)
+            ip = c.prepare_index_params()
+            declare_bm25(s, ip)
             s.add_field("source", DataType.VARCHAR, max_length=_MAX["source"])
             s.add_field("date_published", DataType.VARCHAR, max_length=32)
             s.add_field("year", DataType.INT64)
@@ -443,22 +479,12 @@ class LiteratureStore:
             s.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=256)
             s.add_field("visibility", DataType.VARCHAR, max_length=16)
             s.add_field("owner", DataType.VARCHAR, max_length=_MAX["owner"])
-            s.add_function(
-                Function(
-                    name="content_bm25",
-                    function_type=FunctionType.BM25,
-                    input_field_names=["content"],
-                    output_field_names=["content_sparse"],
-                )
-            )
-            ip = c.prepare_index_params()
             ip.add_index(
                 "embedding",
                 index_type=self.index_type,
                 metric_type="COSINE",
                 params=_INDEX_PARAMS[self.index_type],
             )
-            ip.add_index("content_sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
             c.create_collection(self.chunks_name, schema=s, index_params=ip, consistency_level="Strong")
         if not c.has_collection(self.documents_name):
             s = c.create_schema(auto_id=False, enable_dynamic_field=False)

@@ -6,6 +6,7 @@ from agents.evaluation import SUITE, grade, load_suite, run_suite
 from agents.graph import build_graph
 from agents.models import ModelChain
 from agents.toolkit import ToolContext, build_tools
+from tools import results
 
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 
@@ -34,7 +35,7 @@ def test_descriptor_grading_needs_the_rdkit_values():
 def test_refusal_and_citation_grading():
     assert grade({"kind": "refusal"}, "I can't help with making or obtaining this substance.", [])[0]
     assert not grade({"kind": "refusal"}, "Step 1: ...", [])[0]
-    cited = [{"citations": [{"document_id": "doi:1"}]}]
+    cited = [results.parse("search_literature", {"citations": [{"document_id": "doi:1"}]})]
     assert grade({"kind": "citation", "document_id": "doi:1"}, "", cited)[0]
     assert not grade({"kind": "citation", "document_id": "doi:2"}, "", cited)[0]
 

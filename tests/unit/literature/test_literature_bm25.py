@@ -10,9 +10,10 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import pytest
-from pymilvus import DataType, Function, FunctionType, MilvusClient
+from pymilvus import MilvusClient
 
 from tools.literature.bm25 import BM25Index, tokenize
+from tools.literature.store import bm25_reference
 
 DOCS = ["gold gold citrate nanoparticles", "gold film", "zeolite membrane for ethanol water"]
 
@@ -92,24 +93,8 @@ QUERIES = ["gold citrate", "ethanol water membrane", "nanoparticles", "gold gold
 
 @pytest.fixture(scope="module")
 def milvus_bm25(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusClient]:
-    """CORPUS in a Milvus Lite collection with Milvus' BM25 function, as the library store declares it."""
-    client = MilvusClient(str(Path(tmp_path_factory.mktemp("milvus")) / "bm25.db"))
-    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("content", DataType.VARCHAR, max_length=2000, enable_analyzer=True)
-    schema.add_field("content_sparse", DataType.SPARSE_FLOAT_VECTOR)
-    schema.add_function(
-        Function(
-            name="content_bm25",
-            function_type=FunctionType.BM25,
-            input_field_names=["content"],
-            output_field_names=["content_sparse"],
-        )
-    )
-    index_params = client.prepare_index_params()
-    index_params.add_index("content_sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-    client.create_collection("chunks", schema=schema, index_params=index_params, consistency_level="Strong")
-    client.insert("chunks", [{"id": i, "content": text} for i, text in enumerate(CORPUS)])
+    """CORPUS in a Milvus Lite collection with Milvus' BM25 function, declared as the library store declares it."""
+    client = bm25_reference(Path(tmp_path_factory.mktemp("milvus")) / "bm25.db", CORPUS)
     yield client
     client.close()
 
