@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import ToolMessage
 
 from tools import results
-from tools.chem.quantities import DESCRIPTORS, celsius
+from tools.chem.quantities import DESCRIPTORS, SUMMARY, celsius
 
 if TYPE_CHECKING:
     from agents.reader import Reading
@@ -27,20 +27,6 @@ PREDICTED = {
     "freesolv": "hydration free energy",
     "tg": "glass transition temperature Tg",
 }
-# The descriptors of a molecule's table, in the order a chemist reads them (labels from tools.chem.quantities).
-MOLECULE_TABLE = (
-    "mol_weight",
-    "exact_mass",
-    "logp",
-    "tpsa",
-    "hbd",
-    "hba",
-    "rotatable_bonds",
-    "aromatic_rings",
-    "fsp3",
-    "qed",
-    "sa_score",
-)
 
 
 def tool_result(message: ToolMessage) -> tuple[str, Result]:
@@ -80,7 +66,7 @@ def molecule(r: results.MoleculeResult | Result) -> str:
         "| descriptor | value | unit |",
         "|---|---|---|",
     ]
-    for key in MOLECULE_TABLE:
+    for key in SUMMARY:
         unit = m.units.get(key, DESCRIPTORS[key].unit)
         lines.append(f"| {DESCRIPTORS[key].label} | {m.value(key)} | {unit} |")
     lines.append("")

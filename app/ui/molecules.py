@@ -17,24 +17,6 @@ from tools.chem import quantities
 
 log = logging.getLogger(__name__)
 
-# the descriptors in the order the Molecules page lists them; labels, units and digits from tools.chem.quantities
-DESCRIPTORS = (
-    "mol_weight",
-    "exact_mass",
-    "logp",
-    "molar_refractivity",
-    "tpsa",
-    "hbd",
-    "hba",
-    "rotatable_bonds",
-    "ring_count",
-    "aromatic_rings",
-    "heavy_atoms",
-    "fsp3",
-    "formal_charge",
-    "qed",
-    "sa_score",
-)
 RULE_SETS = {
     "lipinski": "Lipinski rule of five",
     "veber": "Veber (oral bioavailability)",
@@ -102,7 +84,7 @@ def identifiers(record: dict[str, Any]) -> None:
 def descriptor_rows(record: dict[str, Any]) -> pd.DataFrame:
     """Label, value to the quantity's digits (tools.chem.quantities, as in chat and exports) and unit."""
     rows = []
-    for key in DESCRIPTORS:
+    for key in quantities.NUMERIC:
         quantity = quantities.DESCRIPTORS[key]
         value = record.get(key)
         rows.append(

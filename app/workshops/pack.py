@@ -29,24 +29,7 @@ _ID = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
 # Numeric fields of tools.chem.analyse(...).to_record() that a molecule window may bound, with the labels every
 # renderer uses (tools.chem.quantities).
-WINDOW_KEYS = (
-    "mol_weight",
-    "exact_mass",
-    "logp",
-    "molar_refractivity",
-    "tpsa",
-    "hbd",
-    "hba",
-    "rotatable_bonds",
-    "ring_count",
-    "aromatic_rings",
-    "heavy_atoms",
-    "fsp3",
-    "formal_charge",
-    "qed",
-    "sa_score",
-    "lipinski_violations",
-)
+WINDOW_KEYS = (*quantities.NUMERIC, "lipinski_violations")
 DESCRIPTORS: dict[str, str] = {key: quantities.DESCRIPTORS[key].label for key in WINDOW_KEYS}
 # The agent's tools (agents/toolkit.py) an exercise may ask the participant to use.
 TOOLS = (

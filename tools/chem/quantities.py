@@ -64,6 +64,39 @@ DESCRIPTORS: dict[str, Quantity] = {
     )
 }
 UNITS: dict[str, str] = {key: q.unit for key, q in DESCRIPTORS.items() if q.unit}
+# The numeric descriptors of a molecule report in the order the Molecules page lists them (and a workshop's
+# molecule window may bound), and the shorter table a chat answer and an export show.
+NUMERIC = (
+    "mol_weight",
+    "exact_mass",
+    "logp",
+    "molar_refractivity",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "ring_count",
+    "aromatic_rings",
+    "heavy_atoms",
+    "fsp3",
+    "formal_charge",
+    "qed",
+    "sa_score",
+)
+SUMMARY = (
+    "mol_weight",
+    "exact_mass",
+    "logp",
+    "tpsa",
+    "hbd",
+    "hba",
+    "rotatable_bonds",
+    "aromatic_rings",
+    "fsp3",
+    "qed",
+    "sa_score",
+    "lipinski_violations",
+)
 
 
 def label(key: str) -> str:

@@ -6,7 +6,6 @@ both say the same thing.
 """
 
 from app.services.export.blocks import (
-    MOLECULE_KEYS,
     Bibliography,
     Block,
     Cover,
@@ -47,7 +46,6 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_IMPORT_BYTES",
     "MESSAGE_ROLES",
-    "MOLECULE_KEYS",
     "VERSION",
     "Bibliography",
     "Block",

@@ -18,22 +18,7 @@ from app.db.models import utcnow
 from app.services.export.session_file import SessionExport
 from app.services.sessions import ArtifactInfo
 from tools import results
-from tools.chem.quantities import DESCRIPTORS
-
-# The descriptors a molecule's table shows, in this order; labels from tools.chem.quantities, units from the
-# molecule report's own table (it says 'Da (monoisotopic)', 'fraction 0-1').
-MOLECULE_KEYS = (
-    "mol_weight",
-    "exact_mass",
-    "logp",
-    "tpsa",
-    "hbd",
-    "hba",
-    "rotatable_bonds",
-    "qed",
-    "sa_score",
-    "lipinski_violations",
-)
+from tools.chem.quantities import DESCRIPTORS, SUMMARY
 
 
 @dataclass(frozen=True)
@@ -185,7 +170,7 @@ def _molecule_blocks(title: str, m: results.MoleculeResult) -> list[Block]:
         ["SMILES", _fmt(m.canonical_smiles or None), ""],
         ["InChIKey", _fmt(m.inchikey), ""],
     ]
-    for key in MOLECULE_KEYS:
+    for key in SUMMARY:
         if m.value(key) is not None:
             label = DESCRIPTORS[key].label
             rows.append([label[0].upper() + label[1:], _fmt(m.value(key)), m.units.get(key, DESCRIPTORS[key].unit)])
