@@ -102,6 +102,8 @@ _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.DOTALL)
 _INLINE_MATH = re.compile(r"\\\((.+?)\\\)", re.DOTALL)
 # $...$ only when the inside looks like math (a backslash, ^, _ or braces): "$5 per kg" stays money.
 _INLINE_DOLLAR = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]{0,300}?[\\^_{][^$\n]{0,300}?)\$(?!\$)")
+_PLAIN_DOLLAR = re.compile(r"(?<![\w$\\])\$(?=[^\s\d$])([^$\n]{1,60}?)(?<=\S)\$(?![\w$])")
+_TEX_QUOTES = re.compile(r"``([^`'\"\n]{0,200}?)(?:''|\")")
 _ESCAPED_CITATION = re.compile(r"\\\[(\s*\d[\d,\s–-]*)\\\]")
 _MD_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _MD_BULLET = re.compile(r"^([ \t]*)[-*+•][ \t]+(?=\S)")
@@ -176,7 +178,11 @@ def _latex(text: str) -> str:
     text = _DISPLAY_MATH.sub(lambda m: " " + latex_to_text(m.group(1) or m.group(2) or "") + " ", text)
     text = _INLINE_MATH.sub(lambda m: latex_to_text(m.group(1)), text)
     text = _INLINE_DOLLAR.sub(lambda m: latex_to_text(m.group(1)), text)
-    text = re.sub(r"(?<![\w$\\])\$([A-Za-z]{1,3})\$(?![\w$])", r"\1", text)  # "$n$-B9H15", "$HA$"
+    # Short math without commands ("$n$-B9H15", "$s+p$", "$x=1.0$", "$-0.4$ RIU/K"): TeX opens with no space after
+    # the "$" and closes with none before it; "$5 and $10" (money: a digit or a space after "$") stays.
+    text = _PLAIN_DOLLAR.sub(lambda m: latex_to_text(m.group(1)), text)
+    if "``" in text:  # TeX quotes: ``Spherical'' reads “Spherical”
+        text = _TEX_QUOTES.sub(r"“\1”", text)
     # Commands outside math mode (\textsuperscript{..}, \textbf{..}, \% ...).
     if "\\" in text:
         text = re.sub(

@@ -53,6 +53,19 @@ def test_inline_latex_formulas_and_units_stay_legible() -> None:
 
 def test_money_in_dollars_is_not_taken_for_latex() -> None:
     assert to_plain("It costs $5 per kg and $6 per litre.") == "It costs $5 per kg and $6 per litre."
+    assert to_plain("between $5-$10 a kilogram") == "between $5-$10 a kilogram"
+
+
+def test_arxiv_abstract_math_and_quotes_read_as_text() -> None:
+    """What arXiv abstracts in the demo library carry: short math with no commands, and TeX quotes."""
+    abstract = (
+        "Comment on ``Spherical 2 + p spin-glass model'': the spherical $s+p$ mean-field spin glass at $P=1.2$ GPa "
+        'with $x=1.0$, a thermo-optic coefficient of $-0.4$ RIU/K and the ``swelling coefficient", measured.'
+    )
+    assert to_plain(abstract) == (
+        "Comment on “Spherical 2 + p spin-glass model”: the spherical s+p mean-field spin glass at P=1.2 GPa "
+        "with x=1.0, a thermo-optic coefficient of -0.4 RIU/K and the “swelling coefficient”, measured."
+    )
 
 
 def test_an_escaped_bold_list_item_loses_its_markup() -> None:
