@@ -1,9 +1,10 @@
 """Similarity search over molecules a chemist can act on: the name table's drugs, reagents and common
 chemicals, the measured molecules behind the property models, and the building-block stock.
 
-Hits are distinct molecules: never the query itself or one of its stereoisomers, tautomers or salts (same
-InChIKey skeleton), and each skeleton once. Each hit says where it comes from (a named drug, a measured data
-set with its value, a purchasable building block).
+Hits are distinct molecules: never the query itself or one of its stereoisomers, tautomers, salts or charge
+states (same first InChIKey block: InChI reads mobile hydrogens and protonation as one molecule), and each
+molecule once. Each hit says where it comes from (a named drug, a measured data set with its value, a
+purchasable building block).
 """
 
 from __future__ import annotations
@@ -138,17 +139,35 @@ def _build() -> tuple[list[Reference], list[Any]]:
     return refs, [fps[r.skeleton] for r in refs]
 
 
+def _identity(mol: Chem.Mol | None) -> str:
+    """The first block of the InChIKey of the largest fragment: one value for a molecule's stereoisomers,
+    tautomers (InChI's mobile hydrogens) and charge states (its protonation layer), which the skeleton's SMILES
+    tells apart. Computed at query time for the few candidates a search looks at, not for the whole set."""
+    if mol is None:
+        return ""
+    with rdBase.BlockLogs():
+        key = Chem.MolToInchiKey(mol)
+    return key.split("-")[0] if key else _skeleton(mol)
+
+
 def similar(mol: Chem.Mol, k: int = 5) -> list[dict[str, Any]]:
     """The ``k`` most similar distinct reference molecules (Tanimoto on Morgan radius 2, 2048 bits)."""
     refs, fps = reference_set()
     query = _skeleton(mol)
+    identity = _identity(mol)
     scores = DataStructs.BulkTanimotoSimilarity(_GENERATOR.GetFingerprint(mol), fps)
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     hits = []
+    seen = {identity}
     for i in order:
         ref = refs[i]
         if ref.skeleton == query:
-            continue  # the molecule itself, as another stereoisomer, tautomer or salt
+            continue  # the molecule itself, as another stereoisomer or salt
+        with rdBase.BlockLogs():
+            other = _identity(Chem.MolFromSmiles(ref.smiles))
+        if other in seen:
+            continue  # the query, or a hit already listed, as a tautomer or charge state (a carboxylate, an ion)
+        seen.add(other)
         hits.append(
             {
                 "smiles": ref.smiles,
