@@ -68,9 +68,8 @@ def molecule(r: results.MoleculeResult | Result) -> str:
     ]
     for key in SUMMARY:
         unit = m.units.get(key, DESCRIPTORS[key].unit)
-        lines.append(f"| {DESCRIPTORS[key].label} | {m.value(key)} | {unit} |")
+        lines.append(f"| {DESCRIPTORS[key].label} | {DESCRIPTORS[key].number(m.value(key))} | {unit} |")
     lines.append("")
-    lines.append(f"Lipinski violations: {m.lipinski_violations}.")
     if m.alerts:
         names = ", ".join(f"{a.name} ({a.catalog})" for a in m.alerts[:6])
         lines.append(f"Structural alerts: {names}.")

@@ -58,9 +58,8 @@ for message in messages:
         if message.role != "assistant":
             continue
         for artifact in by_message.get(message.id, []):
-            with st.expander(
-                f"{artifact.kind.value}: {text.escape(artifact.title)}", expanded=artifact.kind.value != "citation"
-            ):
+            folded = artifact.kind.value == "citation" or artifacts.said_in(artifact, message.content)
+            with st.expander(f"{artifact.kind.value}: {text.escape(artifact.title)}", expanded=not folded):
                 artifacts.render(artifact)
         st.caption(f"answered by {text.escape(message.model or 'unknown')} · {message.created_at:%Y-%m-%d %H:%M} UTC")
         mine = given.get(message.id)

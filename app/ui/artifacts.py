@@ -30,8 +30,7 @@ def molecule(m: results.MoleculeResult) -> None:
         _svg(m.canonical_smiles)
     with right:
         st.markdown(f"**{escape(m.input)}** · {escape(m.formula)}" + (f" · {code(m.inchikey)}" if m.inchikey else ""))
-        keys = ["mol_weight", "logp", "tpsa", "hbd", "hba", "rotatable_bonds", "qed", "sa_score"]
-        st.dataframe(molecule_card_rows(m.model_dump(), keys), hide_index=True)
+        st.dataframe(molecule_card_rows(m.model_dump(), list(quantities.SUMMARY)), hide_index=True)
         st.caption(escape(m.provenance))
 
 
@@ -199,6 +198,17 @@ RENDERERS: dict[str, Callable[[Any], None]] = {
     "route_search": route,
     "citation": citation,
 }
+
+
+def said_in(artifact: ArtifactInfo, answer: str) -> bool:
+    """Whether the answer's text already shows what the card would: a molecule's descriptor table (the offline
+    answer writes one) is there when its molecular weight and TPSA are, to the same digits. The chat then starts
+    the card folded, so the table is not read twice; a model's answer that only names the molecule keeps it open."""
+    result = results.stored(artifact.kind.value, artifact.payload)
+    if not isinstance(result, results.MoleculeResult) or result.mol_weight is None or result.tpsa is None:
+        return False
+    shown = [quantities.DESCRIPTORS[k].number(result.value(k)) for k in ("mol_weight", "tpsa")]
+    return all(number in answer for number in shown)
 
 
 def render(artifact: ArtifactInfo) -> None:

@@ -4,7 +4,7 @@ tools.chem.quantities, as chat answers and exports do."""
 from dataclasses import asdict
 
 import tools.chem as chem
-from app.ui.artifacts import molecule_card_rows
+from app.ui.artifacts import molecule_card_rows, said_in
 from app.ui.molecules import descriptor_rows
 
 ASPIRIN = asdict(chem.descriptors(chem.parse("CC(=O)Oc1ccccc1C(=O)O")))
@@ -25,3 +25,19 @@ def test_the_molecules_page_rounds_as_the_card_does():
         "180.159",
         "Å²",
     )
+
+
+def test_the_chat_folds_a_molecule_card_whose_table_the_offline_answer_already_shows():
+    from datetime import UTC, datetime
+
+    from agents.answers import compose
+    from app.db.models import ArtifactKind
+    from app.services.sessions import ArtifactInfo
+    from tests.fixtures.tool_results import load
+
+    tool, payload = load("molecule_aspirin")
+    card = ArtifactInfo(1, ArtifactKind.molecule, "aspirin", payload, 1, datetime.now(UTC))
+    offline_answer = compose("tell me about aspirin", [(tool, payload)])
+
+    assert said_in(card, offline_answer)
+    assert not said_in(card, "Aspirin is acetylsalicylic acid, an NSAID.")  # a model's answer: the card stays open
