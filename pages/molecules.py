@@ -98,7 +98,7 @@ with tab_main:
     if query is None:
         st.info("Enter a SMILES, InChI or name above (or pick an example) to see its structure and properties.")
     elif record is not None:
-        if record["safety"]["flagged"]:
+        if record.safety.flagged:
             ui.safety(record)
         col_structure, col_ids = st.columns([2, 3], gap="large")
         with col_structure:
@@ -107,7 +107,7 @@ with tab_main:
             chosen = st.selectbox(
                 "Highlight matched atoms",
                 list(choices),
-                key=f"mol_highlight_{record['inchikey']}",
+                key=f"mol_highlight_{record.inchikey}",
                 disabled=len(choices) == 1,
             )
             with picture.container(), ui.reported("Drawing the structure"):
@@ -126,8 +126,8 @@ with tab_main:
             f"Add to session “{mdtext.escape(current.title)}”", icon=":material/bookmark_add:", key="mol_add"
         ):
             with ui.reported("Saving the molecule"):
-                payload = {**record, "svg": ui.depict(query[0], query[1], query[2], ())}
-                title = f"{record['input']} ({record['formula']})"
+                payload = molecules.artifact_payload(record, svg=ui.depict(query[0], query[1], query[2], ()))
+                title = record.title
                 sessions.add_artifact(account, current.id, "molecule", payload, title=title)
                 st.success(
                     f"Added {mdtext.escape(title)} to “{mdtext.escape(current.title)}”.", icon=":material/check:"
@@ -151,7 +151,7 @@ with tab_3d:
     elif tab_3d.open is not False:
         conf = None
         with ui.reported("The 3D conformer"):
-            conf = ui.conformer(record["capped_smiles"] or record["canonical_smiles"])
+            conf = ui.conformer(record.capped_smiles or record.canonical_smiles)
         if conf is not None:
             hydrogens = st.toggle("Show hydrogens", value=True, key="mol_3d_h")
             st.plotly_chart(ui.conformer_figure(conf, show_hydrogens=hydrogens), config={"displaylogo": False})
@@ -164,7 +164,7 @@ with tab_3d:
             st.download_button(
                 "Download 3D mol block",
                 conf["molblock"],
-                file_name=f"{record['inchikey'] or 'molecule'}_3d.mol",
+                file_name=f"{record.inchikey or 'molecule'}_3d.mol",
                 mime="chemical/x-mdl-molfile",
                 icon=":material/download:",
             )
@@ -194,7 +194,7 @@ with tab_search:
             pattern = col_q.text_input("SMARTS or SMILES pattern", placeholder="e.g. c1ccccc1C(=O)[OH]")
         else:
             col_q, col_k, col_fp, col_go = st.columns([3, 1, 1.4, 1], vertical_alignment="bottom")
-            default_query = record["canonical_smiles"] if record else ""
+            default_query = record.canonical_smiles if record else ""
             pattern = col_q.text_input("Query molecule (SMILES or name)", value=default_query)
             k = col_k.number_input("Top k", min_value=1, max_value=100, value=10)
             fp = col_fp.selectbox("Fingerprint", ["morgan", "feature_morgan", "morgan_count", "feature_morgan_count"])

@@ -61,14 +61,14 @@ def _read_candidates(source: str, text: str, upload: UploadedFile | None) -> lis
     return properties.smiles_from_text(text)
 
 
-def _prediction_job(smiles: list[str], labels: list[str], chosen: list[str]) -> Job[list[dict]]:
+def _prediction_job(smiles: list[str], labels: list[str], chosen: list[str]) -> Job[list[properties.Prediction]]:
     """Predict in the background, reporting each chunk of structures; rows carry the label the chemist gave."""
 
-    def work(job: Job[list[dict]]) -> list[dict]:
+    def work(job: Job[list[properties.Prediction]]) -> list[properties.Prediction]:
         predicted = properties.predict_many(smiles, chosen or None, progress=lambda done, _, __: job.progress(done))
         names = dict(zip(smiles, labels, strict=True))  # duplicates keep their last label
         for p in predicted:
-            p["input"] = names.get(p["smiles"], p["smiles"])
+            p.input = names.get(p.smiles, p.smiles)
         return predicted
 
     return Job(work, name="property prediction", total=len(smiles))
@@ -82,7 +82,8 @@ def _screen_job(
     rank_by: str | None,
     conservative: bool,
 ) -> Job[dict]:
-    """Screen in the background, reporting the candidates predicted so far; the result is what the page keeps."""
+    """Screen in the background, reporting the candidates predicted so far; the result is what the page keeps:
+    the ScreenResult ("payload"), the windows as written and whether the screen was conservative."""
 
     def work(job: Job[dict]) -> dict:
         rows = properties.screen(  # the bar counts candidates; the tool's own message would say it twice
@@ -98,7 +99,9 @@ def _screen_job(
     return Job(work, name="screen", total=len(candidates))
 
 
-def _add_to_session(label: str, kind_title: str, payload: dict, key: str) -> None:
+def _add_to_session(
+    label: str, kind_title: str, result: properties.PredictionResult | properties.ScreenResult, key: str
+) -> None:
     current = state.current_session(account)
     if current is None:
         st.caption("Open a research session on the Sessions page to save results to it.")
@@ -106,7 +109,7 @@ def _add_to_session(label: str, kind_title: str, payload: dict, key: str) -> Non
         st.caption(f"“{mdtext.escape(current.title)}” is shared with you read-only: results cannot be added to it.")
     elif st.button(f"Add to session “{mdtext.escape(current.title)}”", icon=":material/bookmark_add:", key=key):
         with reported("Saving to the session"):
-            sessions.add_artifact(account, current.id, "table", payload, title=kind_title)
+            sessions.add_artifact(account, current.id, "table", properties.artifact_payload(result), title=kind_title)
             st.success(f"Added {mdtext.escape(label)} to “{mdtext.escape(current.title)}”.", icon=":material/check:")
 
 
@@ -181,9 +184,9 @@ with tab_predict:
             icon=":material/info:",
         )
     else:
-        failed = [p for p in predictions if p.get("error")]
-        outside = [p for p in predictions if p.get("in_domain") is False]
-        molecules_seen = list(dict.fromkeys(p["smiles"] for p in predictions))
+        failed = [p for p in predictions if p.error]
+        outside = [p for p in predictions if p.in_domain is False]
+        molecules_seen = list(dict.fromkeys(p.smiles for p in predictions))
         st.markdown(
             f"**{len(molecules_seen)} structure(s)**, {len(predictions) - len(failed)} prediction(s)"
             + (f", **{len(outside)} out of domain**" if outside else "")
@@ -191,13 +194,13 @@ with tab_predict:
         )
         if failed:
             st.error(
-                "No prediction for:\n\n" + "\n".join(f"- `{p['input']}`: {p['error']}" for p in failed[:10]),
+                "No prediction for:\n\n" + "\n".join(f"- `{p.input}`: {p.error}" for p in failed[:10]),
                 icon=":material/error:",
             )
         if outside:
             st.warning(
                 "Outside the model's applicability domain (amber rows): the value is given, but trust it less.\n\n"
-                + "\n".join(f"- `{p['input']}` {p['property']}: {'; '.join(p['domain_notes'])}" for p in outside[:10])
+                + "\n".join(f"- `{p.input}` {p.property}: {'; '.join(p.domain_notes)}" for p in outside[:10])
                 + (f"\n- … and {len(outside) - 10} more" if len(outside) > 10 else ""),
                 icon=":material/warning:",
             )
@@ -211,29 +214,21 @@ with tab_predict:
             icon=":material/download:",
         )
 
-        good = [s for s in molecules_seen if any(p["smiles"] == s and not p.get("error") for p in predictions)]
+        good = [s for s in molecules_seen if any(p.smiles == s and not p.error for p in predictions)]
         if good:
             st.subheader("Details")
-            label_of = {p["smiles"]: p["input"] for p in predictions}
+            label_of = {p.smiles: p.input for p in predictions}
             shown = good[0]
             if len(good) > 1:
                 shown = st.selectbox("Structure", good, format_func=lambda s: label_of.get(s, s), key="prop_detail")
-            mine = [p for p in predictions if p["smiles"] == shown]
+            mine = [p for p in predictions if p.smiles == shown]
             col_structure, col_cards = st.columns([1, 2], gap="large")
             with col_structure:
                 ui.structure(shown)
                 st.code(shown, language=None)
-                payload = {
-                    "query": label_of.get(shown, shown),
-                    "smiles": shown,
-                    "predictions": mine,
-                    "provenance": "predicted by chemassist property models (see each model card)",
-                }
+                predicted = properties.prediction_result(label_of.get(shown, shown), shown, mine)
                 _add_to_session(
-                    f"the predictions for {payload['query']}",
-                    f"Predicted properties of {payload['query']}",
-                    payload,
-                    key="prop_add_prediction",
+                    f"the predictions for {predicted.query}", predicted.title, predicted, key="prop_add_prediction"
                 )
             with col_cards:
                 for p in mine:
@@ -301,10 +296,10 @@ with tab_screen:
         jobs.registry().pop(SCREEN_JOB)
         if screening.state == "done" and screening.result is not None:
             st.session_state["prop_screen"] = screening.result
-            rows = screening.result["payload"]["rows"]
+            rows = screening.result["payload"].rows
             with st.status(
                 f"Screened {len(rows):,} candidates in {screening.snapshot().elapsed_s:.1f} s: "
-                f"{sum(r['passes'] for r in rows)} pass",
+                f"{sum(r.passes for r in rows)} pass",
                 state="complete",
                 expanded=False,
             ):
@@ -320,10 +315,10 @@ with tab_screen:
             icon=":material/info:",
         )
     else:
-        payload = result["payload"]
-        rows = payload["rows"]
-        passing = [r for r in rows if r["passes"]]
-        trusted = [r for r in passing if r["all_in_domain"]]
+        payload: properties.ScreenResult = result["payload"]
+        rows = payload.rows
+        passing = [r for r in rows if r.passes]
+        trusted = [r for r in passing if r.all_in_domain]
         c1, c2, c3 = st.columns(3)
         c1.metric("candidates", len(rows))
         c2.metric("pass " + " and ".join(result["window_text"]), len(passing))
@@ -332,14 +327,14 @@ with tab_screen:
             ("Conservative: the whole 90% interval had to lie in each window. " if result["conservative"] else "")
             + "Ranked: passing and in domain first, then passing out of domain (OOD), then failing; unreadable last."
         )
-        top = [r for r in rows if not r.get("error")][:8]
+        top = [r for r in rows if not r.error][:8]
         if top:
-            rank_prop = next(iter(top[0]["predictions"]))
-            bounds = (payload.get("windows") or {}).get(rank_prop, ())
+            rank_prop = next(iter(top[0].predictions))
+            bounds = payload.windows.get(rank_prop, ())
             legends = [ui.grid_legend(r, rank_prop, bounds) for r in top]
             with reported("Drawing the top candidates"):
-                ui.structure_grid([r["smiles"] for r in top], legends)
-        table = ui.screen_table(rows[:TABLE_PICTURES], payload.get("seed_smiles"), windows=payload.get("windows"))
+                ui.structure_grid([r.smiles for r in top], legends)
+        table = ui.screen_table(rows[:TABLE_PICTURES], payload.seed_smiles, windows=payload.windows)
         st.dataframe(
             ui.styled(table),
             hide_index=True,
@@ -349,19 +344,17 @@ with tab_screen:
         )
         if len(rows) > TABLE_PICTURES:
             st.caption(f"The first {TABLE_PICTURES} of {len(rows):,} rows; the CSV has all of them.")
-        st.caption(payload["provenance"] + ". Green: passes; amber: out of the applicability domain; red: unreadable.")
+        st.caption(payload.provenance + ". Green: passes; amber: out of the applicability domain; red: unreadable.")
         col_csv, col_add = st.columns([1, 4])
         col_csv.download_button(
             f"CSV ({len(rows)} rows)",
-            ui.screen_table(rows, payload.get("seed_smiles"), pictures=False, windows=payload.get("windows")).to_csv(
-                index=False
-            ),
+            ui.screen_table(rows, payload.seed_smiles, pictures=False, windows=payload.windows).to_csv(index=False),
             file_name="screen.csv",
             mime="text/csv",
             icon=":material/download:",
         )
         with col_add:
-            title = f"Screening around {payload['seed']}" if payload["seed"] else "Screened candidates"
+            title = payload.title if payload.seed else "Screened candidates"
             _add_to_session(
                 "the screening table", title + ": " + "; ".join(result["window_text"]), payload, "prop_add_screen"
             )

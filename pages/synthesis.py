@@ -4,8 +4,8 @@ diagrams with precedents and stock status, export them, save them to the session
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.services import molecules, sessions, synthesis
-from app.ui import auth, editor, state
+from app.services import molecules, synthesis
+from app.ui import artifacts, auth, editor, state
 from app.ui import synthesis as ui
 from app.ui.errors import reported
 from app.ui.molecules import show_svg
@@ -27,9 +27,7 @@ st.caption(
 session_molecules: dict[str, str] = {}
 if current is not None:
     with reported("Reading the session's molecules"):
-        for artifact in sessions.list_artifacts(account, current.id):
-            if artifact.kind.value == "molecule" and artifact.payload.get("canonical_smiles"):
-                session_molecules[artifact.title] = artifact.payload["canonical_smiles"]
+        session_molecules = ui.session_molecules(account, current.id)
 
 
 def _pick_from_session() -> None:
@@ -93,12 +91,7 @@ def live_search() -> None:
         return
     if job.done:
         del st.session_state["syn_job"]
-        st.session_state["syn_outcome"] = {
-            "result": job.result,
-            "refusal": job.refusal,
-            "error": job.error,
-            "stopped": job.stop_requested.is_set(),
-        }
+        st.session_state["syn_outcome"] = job.outcome()
         st.rerun()
     with st.container(border=True):
         ui.progress_view(job)
@@ -114,52 +107,51 @@ if st.session_state.get("syn_job") is not None:
 
 # --- results --------------------------------------------------------------------------------------------------
 
-outcome = st.session_state.get("syn_outcome")
+outcome: ui.Outcome | None = st.session_state.get("syn_outcome")
 if outcome is None and st.session_state.get("syn_job") is None:
     st.info("Enter a target above and press **Search** to plan routes to building blocks in stock.")
-elif outcome is not None and outcome["error"]:
-    st.error(ui.escape(outcome["error"]), icon=":material/error:")  # issue 18: SMILES shown as typed
-elif outcome is not None and outcome["refusal"]:
-    ui.refusal_view(outcome["refusal"])
-elif outcome is not None and outcome["result"]:
-    data = outcome["result"]
-    routes = data.get("routes", [])
+elif outcome is not None and outcome.error:
+    st.error(ui.escape(outcome.error), icon=":material/error:")  # issue 18: SMILES shown as typed
+elif outcome is not None and outcome.refusal:
+    ui.refusal_view(outcome.refusal)
+elif outcome is not None and outcome.result is not None:
+    data = outcome.result
+    routes = data.routes
     col_pic, col_head = st.columns([1, 3], gap="large")
     with col_pic, reported("Drawing the target"):
-        show_svg(molecules.svg(data["target"], size=260))
+        show_svg(molecules.svg(data.target, size=260))
     with col_head:
-        st.subheader(data.get("input") or data["target"])
-        read_as = data.get("read_as", "SMILES")
-        st.caption(f"read as {read_as}" + ("" if data.get("input") == data["target"] else f" · `{data['target']}`"))
-        if data.get("target_in_stock"):
-            where = synthesis.stock_label(data.get("target_stock_source"), data.get("target_stock_name"))
-            if data.get("stopped_at_stock"):
-                st.success(f"**Already in stock** ({where}): nothing to plan.", icon=":material/inventory_2:")
+        st.subheader(data.input or data.target)
+        st.caption(f"read as {data.read_as or 'SMILES'}" + ("" if data.input == data.target else f" · `{data.target}`"))
+        if data.target_in_stock:
+            if data.stopped_at_stock:
+                st.success(
+                    f"**Already in stock** ({data.target_stock}): nothing to plan.", icon=":material/inventory_2:"
+                )
             else:
                 st.info(
-                    f"**Also purchasable:** the target is in stock ({where}). The routes below make it from other "
-                    "building blocks; the target itself is excluded as a starting material.",
+                    f"**Also purchasable:** the target is in stock ({data.target_stock}). The routes below make it "
+                    "from other building blocks; the target itself is excluded as a starting material.",
                     icon=":material/inventory_2:",
                 )
-        if data.get("stopped_at_stock"):
+        if data.stopped_at_stock:
             st.caption("Untick “Stop when the target is in stock” to plan routes to it from other building blocks.")
-        elif data.get("solved"):
-            n_solved = sum(1 for r in routes if r.get("solved"))
+        elif data.solved:
+            n_solved = sum(1 for r in routes if r.solved)
             st.success(
-                f"**Solved:** {n_solved} route(s) down to stock, first after {data.get('first_route_s') or 0:.1f} s.",
+                f"**Solved:** {n_solved} route(s) down to stock, first after {data.first_route_s or 0:.1f} s.",
                 icon=":material/check_circle:",
             )
-        elif data.get("target_in_stock"):  # the message repeats the in-stock note shown above
+        elif data.target_in_stock:  # the message repeats the in-stock note shown above
             st.warning(
-                f"**Not solved.** No route from other building blocks was found ({data.get('stop_reason')}).",
+                f"**Not solved.** No route from other building blocks was found ({data.stop_reason}).",
                 icon=":material/warning:",
             )
         else:
-            st.warning(f"**Not solved.** {data.get('message', '')}", icon=":material/warning:")
+            st.warning(f"**Not solved.** {data.message}", icon=":material/warning:")
         st.caption(
-            f"{data.get('algorithm')} search with the {data.get('model')} model · {data.get('iterations')} iterations "
-            f"· {data.get('expansions')} molecules expanded · {data.get('elapsed_s', 0):.1f} s · stopped: "
-            f"{data.get('stop_reason')}"
+            f"{data.algorithm} search with the {data.model} model · {data.iterations} iterations "
+            f"· {data.expansions} molecules expanded · {data.elapsed_s or 0:.1f} s · stopped: {data.stop_reason}"
         )
         if current is None:
             st.caption("Open a research session on the Sessions page to save these routes to it.")
@@ -167,8 +159,7 @@ elif outcome is not None and outcome["result"]:
             st.caption(f"“{current.title}” is shared with you read-only: routes cannot be added to it.")
         elif routes and st.button(f"Add to session “{current.title}”", icon=":material/bookmark_add:", key="syn_add"):
             with reported("Saving the routes"):
-                title = f"Routes to {data.get('input') or data['target']}"
-                sessions.add_artifact(account, current.id, "route", data, title=title)
+                ui.save_routes(account, current.id, data)
                 st.success(f"Added {len(routes)} route(s) to “{current.title}”.", icon=":material/check:")
 
     if routes:
@@ -178,11 +169,11 @@ elif outcome is not None and outcome["result"]:
             "Each step lists its precedents and, on request, the other disconnections the model proposes."
         )
         for i, route in enumerate(routes, 1):
-            label = f"{'Route' if route.get('solved') else 'Partial route'} {i} · {ui.route_summary(route)}"
-            icon = ":material/check_circle:" if route.get("solved") else ":material/pending:"
+            label = f"{'Route' if route.solved else 'Partial route'} {i} · {ui.escape(artifacts.route_summary(route))}"
+            icon = ":material/check_circle:" if route.solved else ":material/pending:"
             with st.expander(label, expanded=i == 1, icon=icon):
                 ui.exports(data, route, i)
-                ui.route_view(route, key=f"syn_r{i}")
+                ui.route_view(data, route, key=f"syn_r{i}")
 
 # --- lab inventory --------------------------------------------------------------------------------------------
 

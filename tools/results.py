@@ -16,7 +16,16 @@ import builtins
 import json
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -54,9 +63,20 @@ class Alert(_Model):
     atoms: list[int] = Field(default_factory=list)
 
 
+class RuleFilter(_Model):
+    """One rule set's verdict (Lipinski, Veber, ...): passed, how many rules it broke and which, in words."""
+
+    passed: bool = False
+    violations: int = 0
+    failed: list[str] = Field(default_factory=list)
+
+
 class SafetyHit(_Model):
     name: str | None = None
+    category: str = ""
     source: str | None = None
+    matched_by: str = ""
+    atoms: list[int] = Field(default_factory=list)
 
 
 class SafetyScreen(_Model):
@@ -91,8 +111,11 @@ class MoleculeResult(_Model):
     formal_charge: int | None = None
     qed: float | None = None
     sa_score: float | None = None
+    # A polymer repeat unit's `*` count, and the H-capped unit that filters and the 3D conformer use (else None).
+    attachment_points: int = 0
+    capped_smiles: str | None = None
     lipinski_violations: int = 0
-    filters: dict[str, Any] = Field(default_factory=dict)
+    filters: dict[str, RuleFilter] = Field(default_factory=dict)
     alerts: list[Alert] = Field(default_factory=list)
     safety: SafetyScreen = Field(default_factory=SafetyScreen)
     units: dict[str, str] = Field(default_factory=dict)
@@ -120,6 +143,7 @@ class Prediction(_Model):
     """One predicted property with its 90% interval, applicability domain and the model's test error."""
 
     smiles: str = ""
+    input: str = ""  # what the chemist typed or named for this structure; empty (and not written) when not known
     property: str | None = None
     label: str | None = None
     value: float | None = None
@@ -139,6 +163,14 @@ class Prediction(_Model):
     @builtins.property  # the field `property` shadows the builtin in this class body
     def name(self) -> str:
         return self.label or self.property or "?"
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_input(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # `input` is written only when known, so a tool's result and a stored artifact read back unchanged.
+        data = handler(self)
+        if isinstance(data, dict) and not self.input:
+            data.pop("input", None)
+        return data
 
 
 class PredictionResult(_Model):
@@ -273,7 +305,17 @@ class RouteStep(_Model):
 
 
 # What each stock of tools.synthesis is called in words.
-STOCK_LABELS = {"uspto50k": "USPTO-50k stock", "inventory": "lab inventory"}
+STOCK_LABELS = {
+    "uspto50k": "USPTO-50k stock",
+    "inventory": "lab inventory",
+    "zinc-instock (probabilistic)": "ZINC in-stock (probabilistic)",
+}
+
+
+def stock_label(source: str | None, name: str | None = None) -> str:
+    """'USPTO-50k stock' or 'lab inventory (benzyl bromide)': a stock in words, with the lab's name for the molecule."""
+    label = STOCK_LABELS.get(str(source), str(source or "stock"))
+    return f"{label} ({name})" if name else label
 
 
 class Leaf(_Model):
@@ -287,10 +329,7 @@ class Leaf(_Model):
     @property
     def stock(self) -> str:
         """'USPTO-50k stock', 'lab inventory (benzyl bromide)' or 'not in stock'."""
-        if not self.in_stock:
-            return "not in stock"
-        label = STOCK_LABELS.get(str(self.source), str(self.source or "stock"))
-        return f"{label} ({self.name})" if self.name else label
+        return stock_label(self.source, self.name) if self.in_stock else "not in stock"
 
 
 class Route(_Model):
@@ -351,10 +390,29 @@ class RouteSearchResult(_Model):
     routes: list[Route] = Field(default_factory=list)
     refused: bool = False
     reason: str = ""
+    # The target as the chemist typed it and how it was read ('SMILES', 'OPSIN'): the Synthesis page records them.
+    input: str = ""
+    read_as: str = ""
 
     @property
     def title(self) -> str:
         return f"Routes to {self.target}"
+
+    @property
+    def target_stock(self) -> str:
+        """Where the target itself can be bought ('USPTO-50k stock'); 'not in stock' when it cannot."""
+        return stock_label(self.target_stock_source, self.target_stock_name) if self.target_in_stock else "not in stock"
+
+    @model_serializer(mode="wrap")
+    def _without_unknown_input(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # `input` and `read_as` are written only when known (the Synthesis page's searches), so the agent tool's
+        # result and the artifacts stored before them read back unchanged.
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in ("input", "read_as"):
+                if not getattr(self, key):
+                    data.pop(key, None)
+        return data
 
 
 # -- literature (agents.literature.ask_library -> tools.literature.models.Answer) -------------------------------

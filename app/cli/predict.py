@@ -12,27 +12,33 @@ from rich.table import Table
 from app.cli.common import console, err_console, friendly_errors, print_json
 from app.errors import ValidationFailed
 from app.services import properties as service
+from tools.results import Prediction
 
 models_cli = typer.Typer(help="Trained property models: train them, list their model cards.", no_args_is_help=True)
 
 
-def _failures(results: list[dict[str, Any]]) -> tuple[dict[str, list[str]], int, int]:
+def _failures(results: list[Prediction]) -> tuple[dict[str, list[str]], int, int]:
     """What went wrong per input SMILES (one line per failed property), how many inputs there were, and how many
     got no prediction at all."""
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, list[Prediction]] = {}
     for r in results:
-        rows.setdefault(r["smiles"], []).append(r)
+        rows.setdefault(r.smiles, []).append(r)
     problems: dict[str, list[str]] = {}
     for smi, items in rows.items():
         for r in items:
-            if r["error"]:
-                if smi in r["error"]:  # the message quotes the input: shorten a long one there
-                    line = r["error"].replace(smi, _short(smi))
+            if r.error:
+                if smi in r.error:  # the message quotes the input: shorten a long one there
+                    line = r.error.replace(smi, _short(smi))
                 else:
-                    line = f"{_short(smi)}{', ' + r['property'] if r['property'] else ''}: {r['error']}"
+                    line = f"{_short(smi)}{', ' + r.property if r.property else ''}: {r.error}"
                 problems.setdefault(smi, []).append(line)
-    failed = sum(1 for items in rows.values() if all(r["error"] for r in items))
+    failed = sum(1 for items in rows.values() if all(r.error for r in items))
     return problems, len(rows), failed
+
+
+def _json(results: list[Prediction]) -> list[dict[str, Any]]:
+    """The predictions as JSON objects, one per SMILES and property (no `input`: the CLI names no structures)."""
+    return [r.model_dump(mode="json") for r in results]
 
 
 def _short(smiles: str, width: int = 60) -> str:
@@ -61,9 +67,9 @@ def predict(
     results = service.predict_many(smiles, prop or None)
     problems, n_inputs, n_failed = _failures(results)
     if json_out:
-        print_json(results)
+        print_json(_json(results))
     elif n_failed < n_inputs:
-        _print_table([r for r in results if not r["error"]])
+        _print_table([r for r in results if not r.error])
     for lines in problems.values():
         for line in lines:
             err_console.print(f"[bold red]Error:[/] {escape(line)}", highlight=False)
@@ -78,19 +84,19 @@ def predict(
         )
 
 
-def _print_table(results: list[dict[str, Any]]) -> None:
+def _print_table(results: list[Prediction]) -> None:
     table = Table("SMILES", "property", "value", "90% interval", "unit", "in domain", "nearest neighbour", "model")
     for r in results:
-        nn = r["nearest_neighbours"][0] if r["nearest_neighbours"] else None
+        nn = r.nearest_neighbours[0] if r.nearest_neighbours else None
         table.add_row(
-            escape(r["smiles"]),  # SMILES brackets ([nH], [C@@H]) would otherwise be read as Rich markup
-            r["property"],
-            f"{r['value']:.3g}",
-            f"{r['interval_low']:.3g} to {r['interval_high']:.3g}",
-            r["unit"],
-            "yes" if r["in_domain"] else "[yellow]NO[/]: " + escape("; ".join(r["domain_notes"])),
-            f"{escape(nn['smiles'])} ({nn['similarity']:.2f}, {nn['measured_value']:.3g})" if nn else "",
-            f"{r['model']} (RMSE {r['test_rmse']:.3g})",
+            escape(r.smiles),  # SMILES brackets ([nH], [C@@H]) would otherwise be read as Rich markup
+            r.property,
+            f"{r.value:.3g}",
+            f"{r.interval_low:.3g} to {r.interval_high:.3g}",
+            r.unit,
+            "yes" if r.in_domain else "[yellow]NO[/]: " + escape("; ".join(r.domain_notes)),
+            f"{escape(nn.smiles)} ({nn.similarity:.2f}, {nn.measured_value:.3g})" if nn else "",
+            f"{r.model} (RMSE {r.test_rmse:.3g})",
         )
     console.print(table)
 

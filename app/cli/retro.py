@@ -108,6 +108,8 @@ def search(
     console.print(f"[bold]{escape(result.target)}[/]: {status} ({result.stop_reason}, {result.elapsed_s:.1f} s)")
     if result.message:
         console.print(escape(result.message))
+    from tools.results import stock_label
+
     for i, route in enumerate(result.routes, 1):
         shape = "convergent" if route.convergent else "linear"
         console.print(
@@ -120,7 +122,7 @@ def search(
             for flag in step.protection or ():
                 console.print(f"     [yellow]PROTECTING GROUP?[/] {escape(flag.text)}: {escape(flag.reason)}")
         for leaf, hit in route.leaves.items():
-            where = service.stock_label(hit.source, hit.name) if hit else "not in stock"
+            where = stock_label(hit.source, hit.name) if hit else "not in stock"
             console.print(f"     starting material {escape(leaf)}: {escape(where)}")
 
 

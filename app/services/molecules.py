@@ -10,6 +10,7 @@ from typing import Any
 
 import tools.chem as chem
 from app.errors import ValidationFailed
+from tools import results
 
 Progress = Callable[[int, int], None]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -23,12 +24,19 @@ def _mol(text: str) -> Any:
         raise ValidationFailed(str(exc)) from None
 
 
-def analyse(text: str, *, standardize: bool = False, tautomer: bool = False) -> dict[str, Any]:
-    """Everything about one molecule (flat dict, see tools.chem.MoleculeReport.to_record)."""
+def analyse(text: str, *, standardize: bool = False, tautomer: bool = False) -> results.MoleculeResult:
+    """Everything about one molecule, as the typed result the chat and the exports read (tools.results)."""
     try:
-        return chem.analyse(text, standardize_input=standardize, canonical_tautomer=tautomer).to_record()
+        record = chem.analyse(text, standardize_input=standardize, canonical_tautomer=tautomer).to_record()
     except chem.ChemError as exc:
         raise ValidationFailed(str(exc)) from None
+    return results.MoleculeResult.model_validate(record)
+
+
+def artifact_payload(result: results.MoleculeResult, *, svg: str = "") -> dict[str, Any]:
+    """The JSON object a session stores for a molecule: the typed result's fields and `kind`, plus its picture."""
+    payload = results.dump(result)
+    return {**payload, "svg": svg} if svg else payload
 
 
 def analyse_many(

@@ -16,10 +16,12 @@ from tools.properties.featurize import parse
 from tools.properties.predict import Progress, predict
 from tools.properties.screening import enumerate_analogs, parse_window, screen_analogs
 from tools.properties.screening import screen as _screen
+from tools.results import Prediction, PredictionResult, ScreenResult, ScreenRow, dump
 
 MAX_BATCH = 10_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SCREEN_PROVENANCE = "predicted by chemassist property models; analogs enumerated by RDKit reactions"
+PREDICTION_PROVENANCE = "predicted by chemassist property models (see each model card)"
 FILE_SUFFIXES = (".smi", ".smiles", ".txt", ".csv")  # no valid SMILES ends like this
 
 
@@ -114,14 +116,20 @@ def _check_batch(smiles: Sequence[str]) -> None:
 
 def predict_many(
     smiles: Sequence[str], properties: Sequence[str] | None = None, progress: Progress | None = None
-) -> list[dict[str, Any]]:
-    """One dict per (SMILES, property): value, unit, interval, in_domain, neighbours, model, error.
+) -> list[Prediction]:
+    """One Prediction per (SMILES, property): value, unit, interval, in_domain, neighbours, model, error (an
+    invalid SMILES gets one, with its error; `input` is left empty for the caller to name the structure).
     `progress(done, total, message)` hears of each chunk of structures predicted (it may raise to stop)."""
     _check_batch(smiles)
     try:
-        return [p.model_dump() for p in predict(list(smiles), properties or None, progress=progress)]
+        return predict(list(smiles), properties or None, progress=progress)
     except PropertyError as exc:
         raise ValidationFailed(str(exc)) from None
+
+
+def prediction_result(query: str, smiles: str, predictions: Sequence[Prediction]) -> PredictionResult:
+    """The predictions of one structure as a session artifact, shaped like the chat's predict_properties result."""
+    return PredictionResult(query=query, smiles=smiles, predictions=list(predictions), provenance=PREDICTION_PROVENANCE)
 
 
 def screen(
@@ -132,7 +140,7 @@ def screen(
     conservative: bool = False,
     max_analogs: int = 300,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ScreenRow]:
     """Screen `candidates`, or the seed and its enumerated analogs; rows best first (screening.screen).
     `progress(done, total, message)` hears of the structures predicted so far (it may raise to stop)."""
     if bool(candidates) == bool(seed):
@@ -148,7 +156,7 @@ def screen(
             rows = _screen(list(candidates), windows, rank_by=rank_by, conservative=conservative, progress=progress)
     except PropertyError as exc:
         raise ValidationFailed(str(exc)) from None
-    return [r.model_dump() for r in rows]
+    return rows
 
 
 def model_cards() -> list[dict[str, Any]]:
@@ -213,14 +221,20 @@ def analogs(seed: str, max_analogs: int = 300) -> list[str]:
 
 
 def screen_payload(
-    rows: Sequence[dict[str, Any]], windows: dict[str, list[float | None]], seed: str | None = None
-) -> dict[str, Any]:
-    """A screening result as a session `table` artifact, shaped like the chat's screen_candidates result."""
-    return {
-        "seed": seed,
-        "seed_smiles": analogs(seed, max_analogs=0)[0] if seed else None,
-        "windows": windows,
-        "rows": list(rows),
-        "total_candidates": len(rows),
-        "provenance": SCREEN_PROVENANCE if seed else "predicted by chemassist property models",
-    }
+    rows: Sequence[ScreenRow], windows: dict[str, list[float | None]], seed: str | None = None
+) -> ScreenResult:
+    """A screening result, shaped like the chat's screen_candidates result (seed and seed_smiles are empty when
+    the candidates were a list); `artifact_payload` of it is what a session stores as a `table` artifact."""
+    return ScreenResult(
+        seed=seed or "",
+        seed_smiles=analogs(seed, max_analogs=0)[0] if seed else "",
+        windows=windows,
+        rows=list(rows),
+        total_candidates=len(rows),
+        provenance=SCREEN_PROVENANCE if seed else "predicted by chemassist property models",
+    )
+
+
+def artifact_payload(result: PredictionResult | ScreenResult) -> dict[str, Any]:
+    """The JSON object a session stores for a prediction or screening result: its fields and its `kind`."""
+    return dump(result)

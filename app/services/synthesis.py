@@ -53,13 +53,6 @@ def inventory_path() -> Path:
     return cache_dir() / "inventory.csv"
 
 
-STOCK_LABELS = {
-    "inventory": "your inventory",
-    "uspto50k": "USPTO-50k stock",
-    "zinc-instock (probabilistic)": "ZINC in-stock (probabilistic)",
-}
-
-
 class TargetRefused(ValidationFailed):
     """The safety screen flagged the target: no routes are planned. ``hits`` name each list entry and its source."""
 
@@ -340,14 +333,6 @@ def route_svg(route: dict[str, Any], width: int = 700, step_height: int = 220) -
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
-
-
-def stock_label(source: str | None, name: str | None = None) -> str:
-    """'USPTO-50k stock', 'your inventory (benzyl bromide, shelf 3)' or 'not in stock'."""
-    if source is None:
-        return "not in stock"
-    label = STOCK_LABELS.get(source, source)
-    return f"{label} ({name})" if name else label
 
 
 def inventory_count() -> int:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app.services import molecules
 from app.ui.errors import reported  # noqa: F401 (re-exported for the pages)
+from tools import results
 from tools.chem import quantities
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def show_svg(svg: str) -> None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def analyse(text: str, standardize: bool, tautomer: bool) -> dict[str, Any]:
+def analyse(text: str, standardize: bool, tautomer: bool) -> results.MoleculeResult:
     return molecules.analyse(text, standardize=standardize, tautomer=tautomer)
 
 
@@ -60,33 +61,33 @@ def conformer(smiles: str) -> dict[str, Any]:
     return molecules.conformer(smiles)
 
 
-def identifiers(record: dict[str, Any]) -> None:
-    formula = record["formula"].replace("*", "\\*")  # repeat units: '*' is markdown
+def identifiers(m: results.MoleculeResult) -> None:
+    formula = m.formula.replace("*", "\\*")  # repeat units: '*' is markdown
     st.markdown(
         "| Formula | Average mass | Exact mass (monoisotopic) |\n|---|---|---|\n"
-        f"| **{formula}** | **{quantities.DESCRIPTORS['mol_weight'].format(record['mol_weight'])}** "
-        f"| **{quantities.DESCRIPTORS['exact_mass'].format(record['exact_mass'])}** |"
+        f"| **{formula}** | **{quantities.DESCRIPTORS['mol_weight'].format(m.mol_weight)}** "
+        f"| **{quantities.DESCRIPTORS['exact_mass'].format(m.exact_mass)}** |"
     )
-    for label, key in (("Canonical SMILES", "canonical_smiles"), ("InChI", "inchi"), ("InChIKey", "inchikey")):
+    missing = "not defined for repeat units with *" if m.attachment_points else "—"
+    for label, value in (("Canonical SMILES", m.canonical_smiles), ("InChI", m.inchi), ("InChIKey", m.inchikey)):
         st.markdown(f"**{label}**")
-        missing = "not defined for repeat units with *" if record.get("attachment_points") else "—"
-        st.code(record[key] or missing, language=None, wrap_lines=True)
-    read_as = f"Read as {record['input_kind']} from {record['input_source']}"
-    st.caption(read_as + (" · standardized" if record.get("standardized") else ""))
-    if record.get("attachment_points"):
+        st.code(value or missing, language=None, wrap_lines=True)
+    read_as = f"Read as {m.input_kind} from {m.input_source}"
+    st.caption(read_as + (" · standardized" if m.standardized else ""))
+    if m.attachment_points:
         st.info(
-            f"Polymer repeat unit with {record['attachment_points']} attachment point(s) `*`. Descriptors are "
-            f"for the repeat unit; filters and the 3D conformer use the H-capped unit `{record['capped_smiles']}`.",
+            f"Polymer repeat unit with {m.attachment_points} attachment point(s) `*`. Descriptors are "
+            f"for the repeat unit; filters and the 3D conformer use the H-capped unit `{m.capped_smiles}`.",
             icon=":material/link:",
         )
 
 
-def descriptor_rows(record: dict[str, Any]) -> pd.DataFrame:
+def descriptor_rows(m: results.MoleculeResult) -> pd.DataFrame:
     """Label, value to the quantity's digits (tools.chem.quantities, as in chat and exports) and unit."""
     rows = []
     for key in quantities.NUMERIC:
         quantity = quantities.DESCRIPTORS[key]
-        value = record.get(key)
+        value = m.value(key)
         rows.append(
             {
                 "descriptor": quantity.heading,
@@ -97,37 +98,34 @@ def descriptor_rows(record: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def descriptor_table(record: dict[str, Any]) -> None:
-    st.table(descriptor_rows(record).set_index("descriptor"))  # static: long units wrap instead of being cut off
-    st.caption(record.get("provenance", ""))
+def descriptor_table(m: results.MoleculeResult) -> None:
+    st.table(descriptor_rows(m).set_index("descriptor"))  # static: long units wrap instead of being cut off
+    st.caption(m.provenance)
 
 
-def rule_filters(record: dict[str, Any]) -> None:
-    for name, result in record.get("filters", {}).items():
-        badge = ":green-badge[pass]" if result["passed"] else ":red-badge[fail]"
-        failed = "; ".join(result["failed"])
+def rule_filters(m: results.MoleculeResult) -> None:
+    for name, result in m.filters.items():
+        badge = ":green-badge[pass]" if result.passed else ":red-badge[fail]"
         line = f"{badge} **{RULE_SETS.get(name, name)}**"
-        if failed:
-            line += f" — {result['violations']} violation(s): {failed}"
+        if result.failed:
+            line += f" — {result.violations} violation(s): {'; '.join(result.failed)}"
         st.markdown(line)
-    if record.get("attachment_points"):
+    if m.attachment_points:
         st.caption("Judged on the H-capped repeat unit, which is rarely meaningful for a polymer.")
 
 
-def alerts(record: dict[str, Any]) -> None:
-    found = record.get("alerts", [])
-    if not found:
+def alerts(m: results.MoleculeResult) -> None:
+    if not m.alerts:
         st.success("No structural alerts (PAINS A/B/C, Brenk, NIH).", icon=":material/check_circle:")
         return
-    rows = [{"catalog": a["catalog"], "alert": a["name"], "matched atoms": len(a["atoms"])} for a in found]
+    rows = [{"catalog": a.catalog, "alert": a.name, "matched atoms": len(a.atoms)} for a in m.alerts]
     st.table(pd.DataFrame(rows).set_index("catalog"))
     st.caption("Pick an alert under the structure to highlight its matched atoms.")
 
 
-def safety(record: dict[str, Any], *, brief: bool = False) -> None:
+def safety(m: results.MoleculeResult, *, brief: bool = False) -> None:
     """The safety screen's result; ``brief`` = one line pointing at the full warning shown elsewhere."""
-    screen = record.get("safety", {})
-    if not screen.get("flagged"):
+    if not m.safety.flagged:
         st.success(
             "Safety screen: not on the controlled or highly hazardous substance lists checked "
             "(chemical-weapon schedules, explosives and their precursors).",
@@ -140,8 +138,8 @@ def safety(record: dict[str, Any], *, brief: bool = False) -> None:
         )
         return
     lines = [
-        f"- **{h['name']}** ({h['category'].replace('_', ' ')}, matched by {h['matched_by']}) — source: {h['source']}"
-        for h in screen.get("hits", [])
+        f"- **{h.name}** ({h.category.replace('_', ' ')}, matched by {h.matched_by}) — source: {h.source}"
+        for h in m.safety.hits
     ]
     st.error(
         "**Safety screen: this structure is flagged as a controlled or highly hazardous substance.** "
@@ -151,14 +149,14 @@ def safety(record: dict[str, Any], *, brief: bool = False) -> None:
     )
 
 
-def highlight_choices(record: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+def highlight_choices(m: results.MoleculeResult) -> dict[str, tuple[int, ...]]:
     """Label -> atom indices for every alert and safety hit that matched atoms."""
     choices: dict[str, tuple[int, ...]] = {"nothing": ()}
-    for a in record.get("alerts", []):
-        choices[f"alert {a['catalog']}: {a['name']}"] = tuple(a["atoms"])
-    for h in record.get("safety", {}).get("hits", []):
-        if h.get("atoms"):
-            choices[f"safety: {h['name']}"] = tuple(h["atoms"])
+    for a in m.alerts:
+        choices[f"alert {a.catalog}: {a.name}"] = tuple(a.atoms)
+    for h in m.safety.hits:
+        if h.atoms:
+            choices[f"safety: {h.name}"] = tuple(h.atoms)
     return choices
 
 

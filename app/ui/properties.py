@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +15,7 @@ import tools.chem as chem
 from app.services import molecules
 from app.ui.molecules import show_svg
 from tools.chem import quantities as q
+from tools.results import Prediction, ScreenRow
 
 KELVIN_OFFSET = q.KELVIN_OFFSET
 TEMPERATURE_KEY, SOLUBILITY_KEY = "unit_temperature", "unit_solubility"
@@ -73,90 +74,84 @@ def mol_weight(smiles: str) -> float | None:
 
 
 def shown(
-    p: dict[str, Any], key: str = "value", u: q.Units | None = None, bounds: Sequence[float | None] = ()
+    p: Prediction, key: str = "value", u: q.Units | None = None, bounds: Sequence[float | None] = ()
 ) -> float | None:
-    """One number of a prediction in the picked unit, rounded as it is written everywhere (None if absent)."""
-    value, prop = p.get(key), p.get("property") or ""
+    """One number of a prediction ('value', 'interval_low', 'interval_high') in the picked unit, rounded as it is
+    written everywhere (None if absent)."""
+    value, prop = getattr(p, key), p.property or ""
     if value is None:
         return None
     if prop not in q.PREDICTED:
         return value
     u = u or units()
-    weight = mol_weight(p["smiles"]) if prop == "esol" and u.solubility == "mg/mL" else None
+    weight = mol_weight(p.smiles) if prop == "esol" and u.solubility == "mg/mL" else None
     if prop == "esol" and u.solubility == "mg/mL" and weight is None:
         u = q.Units(u.temperature, "logS")
     return q.convert(prop, value, u, weight, bounds)
 
 
-def shown_unit(p: dict[str, Any], u: q.Units | None = None) -> str:
-    prop = p.get("property") or ""
+def shown_unit(p: Prediction, u: q.Units | None = None) -> str:
+    prop = p.property or ""
     if prop not in q.PREDICTED:
-        return p.get("unit") or ""
+        return p.unit or ""
     u = u or units()
-    if prop == "esol" and u.solubility == "mg/mL" and mol_weight(p["smiles"]) is None:
+    if prop == "esol" and u.solubility == "mg/mL" and mol_weight(p.smiles) is None:
         u = q.Units(u.temperature, "logS")
     return q.unit_of(prop, u)
 
 
-def text(p: dict[str, Any], key: str = "value", other: bool = True, **kw: Any) -> str:
+def text(p: Prediction, key: str = "value", other: bool = True, **kw: Any) -> str:
     """'120.0 °C (393.2 K)': a prediction's number in the picked unit, the other unit beside it."""
-    prop = p.get("property") or ""
+    prop = p.property or ""
     if prop not in q.PREDICTED:
-        return fmt(p.get(key), p.get("unit"))
-    weight = mol_weight(p["smiles"]) if prop == "esol" else None
-    return q.format_predicted(prop, p.get(key), units(), weight, other=other, **kw)
+        return fmt(getattr(p, key), p.unit)
+    weight = mol_weight(p.smiles) if prop == "esol" else None
+    return q.format_predicted(prop, getattr(p, key), units(), weight, other=other, **kw)
 
 
-def rmse_text(p: dict[str, Any]) -> str:
+def rmse_text(p: Prediction) -> str:
     """The shipped model's test RMSE in the model's unit (a difference: the same in K and °C)."""
-    rmse = p.get("test_rmse")
-    if rmse is None:
+    if p.test_rmse is None:
         return ""
-    unit = "log units" if p.get("property") in {"esol", "lipophilicity"} else (p.get("unit") or "")
-    return f"{rmse:.3g} {unit}".strip()
+    unit = "log units" if p.property in {"esol", "lipophilicity"} else (p.unit or "")
+    return f"{p.test_rmse:.3g} {unit}".strip()
 
 
-def _interval(p: dict[str, Any]) -> str:
-    if p.get("interval_low") is None:
-        return ""
-    return f"[{fmt(p['interval_low'])}, {fmt(p['interval_high'])}]"
-
-
-def _domain(p: dict[str, Any]) -> str:
-    if p.get("error"):
+def _domain(p: Prediction) -> str:
+    if p.error:
         return "no prediction"
-    if p.get("in_domain"):
+    if p.in_domain:
         return "✓ in domain"
-    return "⚠ OUT OF DOMAIN: " + "; ".join(p.get("domain_notes") or [])
+    return "⚠ OUT OF DOMAIN: " + "; ".join(p.domain_notes)
 
 
-def _nearest(p: dict[str, Any]) -> str:
-    nn = p.get("nearest_neighbours") or []
-    if not nn:
+def _nearest(p: Prediction) -> str:
+    if not p.nearest_neighbours:
         return ""
-    n = nn[0]
-    return f"{n['smiles']} (similarity {n['similarity']:.2f}, measured {fmt(n['measured_value'])})"
+    n = p.nearest_neighbours[0]
+    similarity = f"{n.similarity:.2f}" if n.similarity is not None else "n/a"
+    return f"{n.smiles} (similarity {similarity}, measured {fmt(n.measured_value)})"
 
 
-def prediction_table(predictions: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def prediction_table(predictions: Sequence[Prediction]) -> pd.DataFrame:
     """One row per (molecule, property): value, 90% interval and unit as picked, domain flag, nearest neighbour,
     model and its test RMSE (shipped model, random split), error."""
     u = units()
     return pd.DataFrame(
         [
             {
-                "molecule": p.get("input") or p["smiles"],
-                "property": p.get("label") or p.get("property") or "",
+                "molecule": p.input or p.smiles,
+                "property": p.label or p.property or "",
                 "predicted": shown(p, "value", u),
                 "90% low": shown(p, "interval_low", u),
                 "90% high": shown(p, "interval_high", u),
-                "unit": shown_unit(p, u) if not p.get("error") else "",
+                "unit": shown_unit(p, u) if not p.error else "",
                 "domain": _domain(p),
-                "max similarity": p.get("max_similarity"),
-                "model": p.get("model") or "",
+                "max similarity": p.max_similarity,
+                "model": p.model or "",
                 RMSE_SPLIT: rmse_text(p),
                 "nearest training molecule": _nearest(p),
-                "error": p.get("error") or "",
+                "error": p.error or "",
             }
             for p in predictions
         ]
@@ -196,44 +191,45 @@ def styled(df: pd.DataFrame) -> Any:
     return df.style.apply(_row_colours, axis=1)
 
 
-def neighbours_table(p: dict[str, Any]) -> pd.DataFrame:
-    nn = p.get("nearest_neighbours") or []
+def neighbours_table(p: Prediction) -> pd.DataFrame:
+    nn = p.nearest_neighbours
     unit = shown_unit(p)
     return pd.DataFrame(
         {
-            "structure": molecules.thumbnails([n["smiles"] for n in nn]),
-            "SMILES": [n["smiles"] for n in nn],
-            "similarity": [n["similarity"] for n in nn],
+            "structure": molecules.thumbnails([n.smiles for n in nn]),
+            "SMILES": [n.smiles for n in nn],
+            "similarity": [n.similarity for n in nn],
             f"measured ({unit})" if unit else "measured": [  # logD has no unit: no empty "()"
-                shown({**p, "smiles": n["smiles"], "value": n["measured_value"]}) for n in nn
+                shown(p.model_copy(update={"smiles": n.smiles, "value": n.measured_value})) for n in nn
             ],
         }
     )
 
 
-def prediction_card(p: dict[str, Any]) -> None:
+def prediction_card(p: Prediction) -> None:
     """One property of one molecule: value ± interval, domain flag with its reasons, neighbours, provenance."""
     with st.container(border=True):
-        if p.get("error"):
-            st.markdown(f"**{p.get('property') or 'structure'}**")
-            st.error(p["error"], icon=":material/error:")
+        if p.error:
+            st.markdown(f"**{p.property or 'structure'}**")
+            st.error(p.error, icon=":material/error:")
             return
-        st.markdown(f"**{p['label']}**")
+        st.markdown(f"**{p.name}**")
         value, domain = st.columns([3, 2], vertical_alignment="center")
         full = text(p)
         value.metric("predicted", text(p, other=False), help=full)  # the other unit in the line below
-        if p["in_domain"]:
+        if p.in_domain:
             domain.badge("in domain", icon=":material/check_circle:", color="green")
         else:
             domain.badge("out of domain", icon=":material/warning:", color="orange")
+        similarity = f" · max similarity to training {p.max_similarity:.2f}" if p.max_similarity is not None else ""
         st.markdown(
-            f"90% interval **{text(p, 'interval_low', other=False)} to {text(p, 'interval_high', other=False)}** · "
-            f"max similarity to training {p['max_similarity']:.2f}"
+            f"90% interval **{text(p, 'interval_low', other=False)} to {text(p, 'interval_high', other=False)}**"
+            + similarity
             + (f" · predicted value {full}" if full != text(p, other=False) else "")
         )
-        if not p["in_domain"]:
+        if not p.in_domain:
             st.warning(
-                "Outside the model's applicability domain: " + "; ".join(p["domain_notes"]) + ". "
+                "Outside the model's applicability domain: " + "; ".join(p.domain_notes) + ". "
                 "The prediction is shown, but its error may be larger than the interval says.",
                 icon=":material/warning:",
             )
@@ -249,7 +245,7 @@ def prediction_card(p: dict[str, Any]) -> None:
             },
             row_height=60,
         )
-        st.caption(p["provenance"])
+        st.caption(p.provenance or "")
 
 
 def structure(smiles: str, size: int = 280) -> None:
@@ -263,11 +259,15 @@ def structure_grid(smiles: Sequence[str], legends: Sequence[str]) -> None:
     show_svg(molecules.grid_svg(smiles, legends=legends, per_row=4))
 
 
-def grid_legend(row: dict[str, Any], prop: str, bounds: Sequence[float | None] = ()) -> str:
+def _of_row(row: ScreenRow, prop: str) -> Prediction:
+    """The row's prediction of PROP, naming its SMILES and property (a stored row's predictions may not)."""
+    return row.predictions[prop].model_copy(update={"smiles": row.smiles, "property": prop})
+
+
+def grid_legend(row: ScreenRow, prop: str, bounds: Sequence[float | None] = ()) -> str:
     """'#1 Tg 122.0 deg C (OOD)': the number the table shows, ASCII only (RDKit's legend font has no degree sign)."""
-    p = {**row["predictions"][prop], "smiles": row["smiles"], "property": prop}
-    value = text(p, other=False, ascii_only=True, bounds=bounds)
-    return f"#{row['rank']} {q.SHORT_NAMES.get(prop, prop)} {value}" + ("" if row["all_in_domain"] else " (OOD)")
+    value = text(_of_row(row, prop), other=False, ascii_only=True, bounds=bounds)
+    return f"#{row.rank} {q.SHORT_NAMES.get(prop, prop)} {value}" + ("" if row.all_in_domain else " (OOD)")
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -275,28 +275,28 @@ def to_json(data: dict[str, Any]) -> str:
 
 
 def screen_table(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[ScreenRow],
     seed_smiles: str | None = None,
     pictures: bool = True,
-    windows: dict[str, Sequence[float | None]] | None = None,
+    windows: Mapping[str, Sequence[float | None]] | None = None,
 ) -> pd.DataFrame:
     """One row per candidate, best first: rank, structure, pass/fail, domain, value and interval per property in
     the picked units, rounded as the structure legends and the failed windows write them."""
     out = []
     u = units()
     windows = windows or {}
-    thumbs = molecules.thumbnails([r["smiles"] for r in rows]) if pictures else [None] * len(rows)
+    thumbs = molecules.thumbnails([r.smiles for r in rows]) if pictures else [None] * len(rows)
     for row, thumb in zip(rows, thumbs, strict=True):
-        flat: dict[str, Any] = {"rank": row.get("rank")}
+        flat: dict[str, Any] = {"rank": row.rank}
         if pictures:
             flat["structure"] = thumb
         flat |= {
-            "SMILES": row["smiles"] + ("  (seed)" if seed_smiles and row["smiles"] == seed_smiles else ""),
-            "passes": row["passes"],
-            "all in domain": row["all_in_domain"],
+            "SMILES": row.smiles + ("  (seed)" if seed_smiles and row.smiles == seed_smiles else ""),
+            "passes": row.passes,
+            "all in domain": row.all_in_domain,
         }
-        for name, p in (row.get("predictions") or {}).items():
-            p = {**p, "smiles": row["smiles"], "property": name}
+        for name in row.predictions:
+            p = _of_row(row, name)
             bounds = windows.get(name, ())
             head = f"{q.SHORT_NAMES.get(name, name)} ({shown_unit(p, u)})"
             flat[head] = shown(p, "value", u, bounds)
@@ -305,10 +305,10 @@ def screen_table(
         failed = [
             q.window_text(prop, windows[prop][0], windows[prop][1], u)
             for prop in windows
-            if any(f.startswith(f"{prop} ") for f in row.get("failed_windows") or [])
+            if any(f.startswith(f"{prop} ") for f in row.failed_windows)
         ]
-        flat["failed windows"] = "; ".join(failed or row.get("failed_windows") or [])
-        flat["error"] = row.get("error") or ""
+        flat["failed windows"] = "; ".join(failed or row.failed_windows)
+        flat["error"] = row.error or ""
         out.append(flat)
     return pd.DataFrame(out)
 

@@ -1,7 +1,9 @@
 """Synthesis page widgets: a route search as a background job, and routes drawn as reaction diagrams.
 
 The search runs as a job of app.services.jobs (like app.ui.chat_job) so that the page can show its progress and
-stop it; the result is rendered from ``SearchResult.to_dict()``, the same shape stored in a ``route`` artifact.
+stop it; its result is read once as a typed ``tools.results.RouteSearchResult`` (what a ``route`` artifact
+stores), and a route's words (summary, step facts, stock badges) are app.ui.artifacts', shared with the chat's
+route card.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import pandas as pd
 import streamlit as st
 
 from app.errors import ChemassistError
-from app.services import synthesis
+from app.services import sessions, synthesis
+from app.services.accounts import Account
 from app.services.jobs import Job, unexpected
+from app.ui import artifacts
 from app.ui.molecules import show_svg
 from app.ui.text import escape
+from tools import results
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +39,37 @@ class SearchOptions:
     stop_at_stock: bool = False
 
 
+@dataclass(frozen=True)
+class Refused:
+    """The safety screen's refusal of a target: what was typed, its SMILES, why, and each list entry it matched
+    (name, category, matched_by, source)."""
+
+    target: str
+    smiles: str
+    reason: str
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished search as the page shows it: its routes, the safety screen's refusal, or an error."""
+
+    result: results.RouteSearchResult | None = None
+    refusal: Refused | None = None
+    error: str | None = None
+    stopped: bool = False
+
+
 @dataclass
 class SearchJob:
-    """One route search as a background job (app.services.jobs); ``result`` (a dict), ``error`` or ``refusal``
+    """One route search as a background job (app.services.jobs); ``result`` (typed), ``error`` or ``refusal``
     when done. Stop ends the search after its current expansion, with the routes found so far."""
 
     target: str
     options: SearchOptions
     progress: synthesis.SearchProgress | None = None
-    refusal: dict[str, Any] | None = None
-    job: Job[dict[str, Any] | None] | None = field(default=None, repr=False)
+    refusal: Refused | None = None
+    job: Job[results.RouteSearchResult | None] | None = field(default=None, repr=False)
 
     def start(self) -> SearchJob:
         self.job = Job(self._run, name="synthesis-search", describe_error=unexpected("The route search"))
@@ -53,7 +79,7 @@ class SearchJob:
     def _on_progress(self, progress: synthesis.SearchProgress) -> None:
         self.progress = progress
 
-    def _run(self, job: Job[dict[str, Any] | None]) -> dict[str, Any] | None:
+    def _run(self, job: Job[results.RouteSearchResult | None]) -> results.RouteSearchResult | None:
         o = self.options
         try:
             result = synthesis.search(
@@ -62,16 +88,16 @@ class SearchJob:
                 progress=self._on_progress, stop=job.cancel_event,
             )  # fmt: skip
         except synthesis.TargetRefused as exc:
-            self.refusal = {"target": self.target, "smiles": exc.smiles, "reason": exc.reason, "hits": exc.hits}
+            self.refusal = Refused(self.target, exc.smiles, exc.reason, exc.hits)
             return None
-        return result.to_dict() | result.extra
+        return typed(result.to_dict() | result.extra)
 
     @property
     def done(self) -> bool:
         return self.job is not None and self.job.finished
 
     @property
-    def result(self) -> dict[str, Any] | None:
+    def result(self) -> results.RouteSearchResult | None:
         return self.job.result if self.job is not None else None
 
     @property
@@ -90,6 +116,31 @@ class SearchJob:
     def stop(self) -> None:
         if self.job is not None:
             self.job.cancel()
+
+    def outcome(self) -> Outcome:
+        """What the finished search left for the page to show."""
+        return Outcome(self.result, self.refusal, self.error, self.stop_requested.is_set())
+
+
+def typed(data: dict[str, Any]) -> results.RouteSearchResult:
+    """The planner's ``SearchResult.to_dict()`` (with the input text and how it was read) as a typed result."""
+    return results.RouteSearchResult.model_validate(data)
+
+
+def session_molecules(account: Account, session_id: int) -> dict[str, str]:
+    """Title -> canonical SMILES of each molecule saved in a research session (the page's target picker)."""
+    found = {}
+    for artifact in sessions.list_artifacts(account, session_id):
+        molecule = results.stored(artifact.kind.value, artifact.payload)
+        if isinstance(molecule, results.MoleculeResult) and molecule.canonical_smiles:
+            found[artifact.title] = molecule.canonical_smiles
+    return found
+
+
+def save_routes(account: Account, session_id: int, result: results.RouteSearchResult) -> None:
+    """Store a search's routes in a session as a ``route`` artifact (its typed JSON, as the chat stores one)."""
+    title = f"Routes to {result.input or result.target}"
+    sessions.add_artifact(account, session_id, "route", results.dump(result), title=title)
 
 
 def progress_view(job: SearchJob) -> None:
@@ -124,130 +175,57 @@ def reaction_svg(reactants: tuple[str, ...], product: str) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def alternatives(product: str, top_k: int = 8) -> list[dict[str, Any]]:
-    """Other one-step disconnections of ``product`` (the single-step model's top-k), as dicts."""
-    return [s.to_dict() for s in synthesis.single_step(product, top_k=top_k).suggestions]
+def alternatives(product: str, top_k: int = 8) -> list[results.RouteStep]:
+    """Other one-step disconnections of ``product`` (the single-step model's top-k), read as route steps."""
+    return [
+        results.RouteStep.model_validate(s.to_dict()) for s in synthesis.single_step(product, top_k=top_k).suggestions
+    ]
 
 
-def forward_steps(route: dict[str, Any]) -> list[dict[str, Any]]:
-    """Steps in the order a chemist runs them (the planner lists the target's step first)."""
-    return list(reversed(route.get("steps") or []))
-
-
-def _class_label(step: dict[str, Any]) -> str:
-    if step.get("reaction_class"):
-        name = f"{step.get('reaction_class_name') or 'unnamed'} (class {step['reaction_class']}"
-        if step.get("reaction_class_source") == "predicted":
-            return f"{name}, predicted with confidence {float(step.get('class_confidence') or 0):.2f})"
-        return f"{name})"
-    # USPTO-50k records classes for its validation and test reactions only; the rest are predicted where the
-    # classifier is confident (tools/synthesis/reaction_classes.py).
-    return "reaction class not recorded for this template"
-
-
-def generality(step: dict[str, Any]) -> str:
-    """'template 127, from 40 training reactions' (and a flag when it rests on one reaction)."""
-    count = int(step.get("template_count") or 0)
-    text = f"template {step.get('template_id')}"
-    if count:
-        text += f", from {count} training reaction{'s' if count != 1 else ''}"
-    if step.get("rare_template"):
-        text += " · :orange-badge[rare template: seen once]"
-    return text
-
-
-def protection_lines(step: dict[str, Any]) -> list[str]:
-    """One Markdown line per group the step may need to protect (tools.synthesis.protection), with the reason and
-    the rule's source; [] when nothing is flagged or the step was not judged."""
-    lines = []
-    for flag in step.get("protection_flags") or []:
-        lines.append(
-            f":orange-badge[protecting group?] {escape(flag['text'])}: {escape(flag['reason'])} "
-            f"(usually {escape(flag['usual_protection'])}; source: {escape(flag['source'])})"
-        )
-    return lines
-
-
-def route_shape(route: dict[str, Any]) -> str:
-    """'2 steps · longest linear sequence 2 · linear'."""
-    n = int(route.get("n_steps") or 0)
-    lls = route.get("longest_linear_sequence", route.get("depth", 0))
-    shape = "convergent" if route.get("convergent") else "linear"
-    return f"{n} step{'s' if n != 1 else ''} · longest linear sequence {lls} · {shape}"
-
-
-def stock_badge(leaf: dict[str, Any]) -> str:
-    if leaf.get("in_stock"):
-        return f":green-badge[in stock · {synthesis.stock_label(leaf.get('source'), leaf.get('name'))}]"
-    return ":red-badge[not in stock]"
-
-
-def route_summary(route: dict[str, Any]) -> str:
-    leaves = route.get("leaves") or []
-    stocked = sum(1 for leaf in leaves if leaf.get("in_stock"))
-    status = "solved" if route.get("solved") else "not solved"
-    rare = f" · {route['rare_steps']} rare template(s)" if route.get("rare_steps") else ""
-    protect = f" · {route['protection_steps']} step(s) may need protection" if route.get("protection_steps") else ""
-    return (
-        f"{route_shape(route)} · score {float(route.get('score') or 0):.3f} · {status} · "
-        f"{stocked} of {len(leaves)} starting materials in stock{rare}{protect}"
-    )
-
-
-def _class_name(step: dict[str, Any]) -> str:
-    name = step.get("reaction_class_name") or "not recorded"
-    return f"{name} (predicted)" if step.get("reaction_class_source") == "predicted" else name
-
-
-def summary_table(data: dict[str, Any]) -> pd.DataFrame:
+def summary_table(data: results.RouteSearchResult) -> pd.DataFrame:
     rows = []
-    for i, r in enumerate(data.get("routes", []), 1):
-        leaves = r.get("leaves") or []
-        classes = sorted({_class_name(s) for s in r.get("steps", [])})
+    for i, r in enumerate(data.routes, 1):
         rows.append(
             {
                 "route": i,
-                "steps": r.get("n_steps"),
-                "longest linear sequence": r.get("longest_linear_sequence", r.get("depth")),
-                "convergent": bool(r.get("convergent")),
-                "score": r.get("score"),
-                "solved": bool(r.get("solved")),
-                "in stock": f"{sum(1 for x in leaves if x.get('in_stock'))} / {len(leaves)}",
-                "reaction classes": ", ".join(classes),
-                "rare templates": r.get("rare_steps", 0),
-                "steps that may need protection": r.get("protection_steps", 0),
+                "steps": r.step_count,
+                "longest linear sequence": r.linear_length,
+                "convergent": r.convergent,
+                "score": r.score,
+                "solved": r.solved,
+                "in stock": f"{sum(1 for x in r.leaves if x.in_stock)} / {len(r.leaves)}",
+                "reaction classes": ", ".join(sorted({artifacts.class_name(s) for s in r.steps})),
+                "rare templates": r.rare_steps,
+                "steps that may need protection": r.protection_steps,
             }
         )
     return pd.DataFrame(rows)
 
 
-def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = True) -> None:
+def step_view(step: results.RouteStep, n: int, key: str, *, interactive: bool = True) -> None:
     """One reaction: diagram, class, score, template, precedents and (interactive) alternative disconnections."""
-    score = float(step.get("score") or 0)
-    st.markdown(f"**Step {n}** · {_class_label(step)} · score {score:.3f} · {generality(step)}")
-    for line in protection_lines(step):
+    st.markdown(artifacts.step_header(step, n))
+    for line in artifacts.protection_lines(step):
         st.markdown(line)
     try:
-        show_svg(reaction_svg(tuple(step.get("reactants", [])), step["product"]))
+        show_svg(reaction_svg(tuple(step.reactants), step.product))
     except ChemassistError as exc:
-        st.code(f"{'.'.join(step.get('reactants', []))}>>{step.get('product')}")
+        st.code(f"{'.'.join(step.reactants)}>>{step.product}")
         st.caption(str(exc))
-    patents = step.get("patents") or []
-    precedents = step.get("precedents") or []
-    if patents or precedents:
+    if step.patents or step.precedents:
         st.caption(
-            f"Precedents: USPTO reactions recorded with template {step.get('template_id')} (patent numbers where "
+            f"Precedents: USPTO reactions recorded with template {step.template_id} (patent numbers where "
             "USPTO-50k records them: its validation reactions; training reactions carry none)"
         )
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "patent": p.get("patent") or "not recorded",
-                        "reaction id": p.get("id"),
-                        "reaction SMILES": p.get("reaction_smiles") or " | ".join(p.get("reactants", [])),
+                        "patent": p.patent or "not recorded",
+                        "reaction id": p.id,
+                        "reaction SMILES": p.reaction_smiles or " | ".join(p.reactants),
                     }
-                    for p in [*patents, *precedents]
+                    for p in [*step.patents, *step.precedents]
                 ]
             ),
             hide_index=True,
@@ -256,20 +234,20 @@ def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = Tru
     if interactive and st.toggle("Alternatives for this step", key=f"{key}_alt"):
         try:
             with st.spinner("Asking the single-step model…"):
-                options = alternatives(step["product"])
+                options = alternatives(step.product)
         except ChemassistError as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        chosen = ".".join(step.get("reactants", []))
+        chosen = ".".join(step.reactants)
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "precursors": ".".join(o["reactants"]),
-                        "score": o["score"],
-                        "reaction class": _class_name(o),
-                        "template": o["template_id"],
-                        "in this route": ".".join(o["reactants"]) == chosen,
+                        "precursors": ".".join(o.reactants),
+                        "score": o.score,
+                        "reaction class": artifacts.class_name(o),
+                        "template": o.template_id,
+                        "in this route": ".".join(o.reactants) == chosen,
                     }
                     for o in options
                 ]
@@ -279,37 +257,45 @@ def step_view(step: dict[str, Any], n: int, key: str, *, interactive: bool = Tru
         )
 
 
-def leaves_view(route: dict[str, Any]) -> None:
-    """Every starting material with its stock status and source."""
-    leaves = route.get("leaves") or []
-    if not leaves:
-        return
-    st.markdown("**Starting materials**")
-    for leaf in leaves:
-        st.markdown(f"{stock_badge(leaf)} `{leaf.get('smiles')}`")
-
-
-def route_view(route: dict[str, Any], key: str, *, interactive: bool = True) -> None:
-    steps = forward_steps(route)
+def route_view(data: results.RouteSearchResult, route: results.Route, key: str, *, interactive: bool = True) -> None:
+    """A route's steps in the order a chemist runs them, then its starting materials with their stock."""
+    steps = route.forward_steps(data.target)
     if not steps:
         st.caption("No steps: the target itself is in stock.")
     else:
-        st.caption(f"{route_shape(route)} · score {route.get('score_text') or route.get('score')}")
+        st.caption(escape(artifacts.score_line(route)))
     for n, step in enumerate(steps, 1):
         with st.container(border=True):
             step_view(step, n, f"{key}_s{n}", interactive=interactive)
-    leaves_view(route)
+    artifacts.starting_materials(route)
 
 
-def exports(data: dict[str, Any], route: dict[str, Any], i: int) -> None:
+def planned(route: results.Route) -> dict[str, Any]:
+    """The route as the planner wrote it (``Route.to_dict()``): the keys it set, not the defaults this version adds."""
+    return route.model_dump(mode="json", exclude_unset=True)
+
+
+def route_json(data: results.RouteSearchResult, route: results.Route) -> str:
+    """The route export: the search's context (input, target, algorithm, model, time, stop reason) and the route."""
+    context = {
+        "input": data.input or None,
+        "target": data.target,
+        "algorithm": data.algorithm,
+        "model": data.model,
+        "elapsed_s": data.elapsed_s,
+        "stop_reason": data.stop_reason,
+    }
+    return json.dumps(context | {"route": planned(route)}, indent=2)
+
+
+def exports(data: results.RouteSearchResult, route: results.Route, i: int) -> None:
     """Download buttons: the route as JSON (with its search context) and as one SVG of all steps."""
-    stem = f"route{i}_{(data.get('input') or data.get('target') or 'target')[:40]}"
+    stem = f"route{i}_{(data.input or data.target or 'target')[:40]}"
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)
-    context = {k: data.get(k) for k in ("input", "target", "algorithm", "model", "elapsed_s", "stop_reason")}
     left, right = st.columns(2)
     left.download_button(
         "Route as JSON",
-        json.dumps(context | {"route": route}, indent=2),
+        route_json(data, route),
         file_name=f"{stem}.json",
         mime="application/json",
         icon=":material/data_object:",
@@ -317,7 +303,7 @@ def exports(data: dict[str, Any], route: dict[str, Any], i: int) -> None:
         width="stretch",
     )
     try:
-        svg = synthesis.route_svg(route)
+        svg = synthesis.route_svg(planned(route))
     except ChemassistError as exc:
         right.caption(str(exc))
         return
@@ -332,15 +318,15 @@ def exports(data: dict[str, Any], route: dict[str, Any], i: int) -> None:
     )
 
 
-def refusal_view(refusal: dict[str, Any]) -> None:
+def refusal_view(refusal: Refused) -> None:
     lines = [
         f"- **{h['name']}** ({h['category'].replace('_', ' ')}, matched by {h['matched_by']}) — source: {h['source']}"
-        for h in refusal.get("hits", [])
+        for h in refusal.hits
     ]
-    body = "\n".join(lines) or refusal.get("reason", "")
-    smiles = "" if refusal["smiles"] == refusal["target"] else f" (`{refusal['smiles']}`)"
+    body = "\n".join(lines) or refusal.reason
+    smiles = "" if refusal.smiles == refusal.target else f" (`{refusal.smiles}`)"
     st.error(
-        f"**Synthesis planning refused for “{refusal['target']}”**{smiles}: the safety screen flags it as a "
+        f"**Synthesis planning refused for “{refusal.target}”**{smiles}: the safety screen flags it as a "
         f"controlled or highly hazardous substance.\n\n{body}\n\n"
         "chemassist does not plan syntheses of chemical-weapon agents, their precursors or explosives. For "
         "legitimate regulated work, follow your institution's controlled-substance procedures.",

@@ -20,7 +20,7 @@ def session_with_a_molecule(owner, model="offline (no language model connected)"
     info = sessions.create_session(owner, TITLE)
     sessions.add_message(owner, info.id, "user", "Tell me about aspirin")
     answer = sessions.add_message(owner, info.id, "assistant", "Aspirin is C9H8O4.", model=model)
-    record = molecules.analyse("CC(=O)Oc1ccccc1C(=O)O")
+    record = molecules.artifact_payload(molecules.analyse("CC(=O)Oc1ccccc1C(=O)O"))
     sessions.add_artifact(owner, info.id, "molecule", record, title="aspirin (C9H8O4)", message_id=answer.id)
     return info, answer
 

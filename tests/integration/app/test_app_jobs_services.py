@@ -11,6 +11,7 @@ from app.services.jobs import Job
 from app.ui.chat_job import ChatJob
 from tools.properties import datasets
 from tools.properties.predict import PROGRESS_CHUNK
+from tools.results import ScreenRow
 
 WAIT_S = 300  # the screen of a chunk on a busy 2-core machine; a passing test waits only as long as the work
 
@@ -34,7 +35,7 @@ def test_a_screen_cancelled_after_its_first_chunk_predicts_no_more():
     first_chunk, go = threading.Event(), threading.Event()
     reported: list[int] = []
 
-    def work(job: Job[list[dict]]) -> list[dict]:
+    def work(job: Job[list[ScreenRow]]) -> list[ScreenRow]:
         def progress(done: int, total: int, message: str) -> None:
             reported.append(done)
             if done == PROGRESS_CHUNK:

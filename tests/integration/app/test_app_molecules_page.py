@@ -55,6 +55,13 @@ def test_flagged_substance_shows_the_safety_warning_with_its_source(bob):
     assert flagged and "UN Recommendations on the Transport of Dangerous Goods" in flagged[0]
 
 
+def test_a_polymer_repeat_unit_says_which_capped_unit_filters_and_3d_use(bob):
+    at = _analyse(open_page("molecules", bob), "*CC(*)c1ccccc1")
+    assert not at.exception and not at.error
+    assert any("2 attachment point(s)" in i.value and "`CCc1ccccc1`" in i.value for i in at.info)
+    assert "not defined for repeat units with *" in _texts(at)  # no InChI for a unit with *
+
+
 def test_add_to_open_session_stores_a_molecule_artifact(bob):
     session = sessions.create_session(bob, "NSAIDs")
     at = _analyse(open_page("molecules", bob, current_session_id=session.id), "aspirin")
@@ -63,6 +70,7 @@ def test_add_to_open_session_stores_a_molecule_artifact(bob):
     [artifact] = sessions.list_artifacts(bob, session.id)
     assert artifact.kind.value == "molecule" and artifact.title == "aspirin (C9H8O4)"
     assert artifact.payload["inchikey"] == "BSYNRYMUTXBXSQ-UHFFFAOYSA-N" and "<svg" in artifact.payload["svg"]
+    assert artifact.payload["kind"] == "molecule"  # the typed result, as the chat stores it
 
 
 def test_substructure_search_and_mcs_over_a_pasted_list(bob):

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 from app.errors import ValidationFailed
 from app.services import properties, sessions
 from tests.helpers.pages import open_page
+from tools import results
 
 
 def _button(at: AppTest, label: str):
@@ -24,6 +25,17 @@ def test_caffeine_by_name_gets_solubility_with_interval_domain_flag_and_provenan
     esol = table[table["property"] == "Aqueous solubility logS (ESOL)"].iloc[0]
     assert esol["90% low"] < esol["predicted"] < esol["90% high"] and esol["domain"] == "✓ in domain"
     assert any("predicted by model esol-" in c.value for c in at.caption)
+
+
+def test_predictions_added_to_the_session_keep_the_name_the_chemist_typed(bob):
+    session = sessions.create_session(bob, "Caffeine")
+    at = _predict(open_page("properties", bob, current_session_id=session.id, prop_props=["esol"]), "caffeine")
+    at.button(key="prop_add_prediction").click().run()
+    assert not at.exception and not at.error
+    [artifact] = sessions.list_artifacts(bob, session.id)
+    stored = results.stored(artifact.kind.value, artifact.payload)
+    assert isinstance(stored, results.PredictionResult) and artifact.payload["kind"] == "prediction"
+    assert (stored.query, [(p.input, p.property) for p in stored.predictions]) == ("caffeine", [("caffeine", "esol")])
 
 
 def test_a_bad_smiles_in_a_list_is_a_row_error_and_the_others_are_still_predicted(bob):
@@ -56,6 +68,7 @@ def test_screen_polystyrene_analogs_and_add_the_ranked_table_to_the_session(bob)
     at.button(key="prop_add_screen").click().run()
     [artifact] = sessions.list_artifacts(bob, session.id)
     assert artifact.kind.value == "table" and artifact.payload["seed_smiles"] == "*CC(*)c1ccccc1"
+    assert artifact.payload["kind"] == "screen" and artifact.payload["seed"] == "*CC(*)c1ccccc1"
     assert artifact.payload["windows"] == {"tg": [373.15, None]} and len(artifact.payload["rows"]) == 6
 
 

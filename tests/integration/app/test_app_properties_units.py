@@ -21,7 +21,7 @@ def _screen(at: AppTest, window: str) -> AppTest:
 def near_bound(bob):
     """A window in whole-ish °C that one candidate misses by less than the display's 0.1 °C rounding."""
     at = _screen(open_page("properties", bob, prop_seed=SEED, prop_max_analogs=8), "Tg > 0 °C")
-    kelvins = [r["predictions"]["tg"]["value"] for r in at.session_state["prop_screen"]["payload"]["rows"]]
+    kelvins = [r.predictions["tg"].value for r in at.session_state["prop_screen"]["payload"].rows]
     celsius = [k - 273.15 for k in kelvins]
     rounded_up = [c for c in celsius if round(c, 1) > c]
     assert rounded_up, "no candidate whose °C value rounds up; pick another seed"
@@ -48,7 +48,7 @@ def test_the_structure_legends_show_the_numbers_of_the_table(near_bound):
     at = _screen(at, f"Tg > {bound} °C")
     table = at.dataframe[0].value
     payload = at.session_state["prop_screen"]["payload"]
-    legends = {r["smiles"]: ui.grid_legend(r, "tg", payload["windows"]["tg"]) for r in payload["rows"]}
+    legends = {r.smiles: ui.grid_legend(r, "tg", payload.windows["tg"]) for r in payload.rows}
     for smiles, value in zip(table["SMILES"], table["Tg (°C)"], strict=True):
         number = legends[smiles.removesuffix("  (seed)")].split(" Tg ")[1].split(" deg C")[0]
         assert float(number) == value
@@ -69,5 +69,5 @@ def test_solubility_in_mg_per_ml_is_ten_to_the_logs_times_the_molecular_weight(b
     table = at.dataframe[0].value
     esol = table[table["property"] == "Aqueous solubility logS (ESOL)"].iloc[0]
     caffeine_mw = 194.19
-    [p] = [p for p in at.session_state["prop_result"] if p.get("property") == "esol"]
-    assert esol["unit"] == "mg/mL" and esol["predicted"] == pytest.approx(10 ** p["value"] * caffeine_mw, rel=2e-3)
+    [p] = [p for p in at.session_state["prop_result"] if p.property == "esol"]
+    assert esol["unit"] == "mg/mL" and esol["predicted"] == pytest.approx(10**p.value * caffeine_mw, rel=2e-3)

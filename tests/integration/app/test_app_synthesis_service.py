@@ -14,6 +14,7 @@ from app.errors import ValidationFailed
 from app.services import accounts, sessions
 from app.services import synthesis as service
 from app.settings import PROJECT_ROOT, reset_settings_cache
+from app.ui import synthesis as ui
 
 pytestmark = pytest.mark.slow  # loads the template library and fingerprints 40k training products
 BENZYL_ETHER = "CC(=O)Nc1ccc(OCc2ccccc2)cc1"  # paracetamol + benzyl bromide, one Williamson step
@@ -108,14 +109,13 @@ def test_the_page_shows_routes_with_stock_status_and_saves_them(solved: service.
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["account"] = bob
     at.session_state["current_session_id"] = session.id
-    at.session_state["syn_outcome"] = {
-        "result": solved.to_dict() | solved.extra, "refusal": None, "error": None, "stopped": False
-    }  # fmt: skip
+    at.session_state["syn_outcome"] = ui.Outcome(result=ui.typed(solved.to_dict() | solved.extra))
     at.run()
     assert not at.exception
     text = " ".join(str(m.value) for m in at.markdown)
-    assert "in stock · USPTO-50k stock" in text and "Step 1" in text
+    assert ":green-badge[in stock · USPTO-50k stock]" in text and "**Step 1** · reaction class:" in text
     [add] = [b for b in at.button if b.key == "syn_add"]
     add.click().run()
     [artifact] = sessions.list_artifacts(bob, session.id)
     assert artifact.kind.value == "route" and artifact.payload["routes"][0]["solved"]
+    assert (artifact.payload["kind"], artifact.payload["input"]) == ("route_search", BENZYL_ETHER)

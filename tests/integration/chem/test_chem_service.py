@@ -7,7 +7,25 @@ from app.services import molecules
 
 
 def test_analyse_by_name():
-    assert molecules.analyse("caffeine")["formula"] == "C8H10N4O2"
+    assert molecules.analyse("caffeine").formula == "C8H10N4O2"
+
+
+def test_analyse_reads_a_repeat_unit_as_typed_fields():
+    styrene = molecules.analyse("*CC(*)c1ccccc1")
+    assert (styrene.attachment_points, styrene.capped_smiles) == (2, "CCc1ccccc1")
+
+
+def test_a_flagged_molecule_says_what_it_is_and_how_it_matched():
+    hits = molecules.analyse("TNT").safety.hits  # listed by name, and its motif with the atoms to highlight
+    assert [(h.category, h.matched_by, len(h.atoms)) for h in hits] == [
+        ("explosive", "inchikey", 0),
+        ("explosive_motif", "substructure", 12),
+    ]
+
+
+def test_the_stored_payload_is_the_typed_result_with_its_kind_and_picture():
+    payload = molecules.artifact_payload(molecules.analyse("aspirin"), svg="<svg/>")
+    assert (payload["kind"], payload["filters"]["lead_like"]["passed"], payload["svg"]) == ("molecule", False, "<svg/>")
 
 
 def test_unknown_name_is_validation_failed():

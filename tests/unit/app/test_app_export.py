@@ -50,7 +50,8 @@ def make_session(owner):
         tool_calls=tool_calls,
     )
     add = sessions.add_artifact
-    add(owner, info.id, "molecule", molecules.analyse(PARACETAMOL), title="paracetamol (C8H9NO2)", message_id=answer.id)
+    molecule = molecules.artifact_payload(molecules.analyse(PARACETAMOL))
+    add(owner, info.id, "molecule", molecule, title="paracetamol (C8H9NO2)", message_id=answer.id)
     add(owner, info.id, "table", PREDICTIONS, title="Predicted properties of paracetamol", message_id=answer.id)
     add(owner, info.id, "route", ROUTE, title=f"Routes to {PARACETAMOL}", message_id=answer.id)
     for c in (citation(1, "doc-a", "Acetaminophen synthesis", 3), citation(2, "doc-a", "Acetaminophen synthesis", 7)):

@@ -2,6 +2,7 @@
 still load, and every renderer (chat card, Markdown/PDF blocks, answer text) reads the typed fields."""
 
 import copy
+import json
 
 import pytest
 
@@ -94,14 +95,40 @@ def test_the_chat_route_card_says_what_the_planner_recorded():
     best = search.routes[0]
     assert artifacts.route_lines(best) == [
         "1 step · longest linear sequence 1 · linear · solved",
-        "score 0.390 = 0.430 (step score) × 0.905 (length penalty, 0.905 per step)",
+        "score 0.390",
+        "2 of 2 starting materials in stock",
     ]
+    assert artifacts.score_line(best) == (
+        "1 step · longest linear sequence 1 · linear · score 0.390 = 0.430 (step score) × 0.905 (length penalty, "
+        "0.905 per step)"
+    )
     assert artifacts.step_lines(best.steps[0]) == [
-        "reaction class: acylation and related processes",
+        "reaction class: acylation and related processes (class 2)",
+        "score 0.430",
         "template 127, from 40 training reactions",
         "precedent patents: US20040167155A1, US05852017, US05691384",
     ]
     assert [artifacts.stock_text(leaf) for leaf in best.leaves] == ["in stock · USPTO-50k stock"] * 2
+    assert artifacts.stock_badge(best.leaves[0]) == ":green-badge[in stock · USPTO-50k stock]"
+
+
+def test_a_step_says_how_its_class_was_found_and_flags_a_rare_template():
+    step = _step().model_copy(
+        update={
+            "reaction_class": 7,
+            "reaction_class_source": "predicted",
+            "class_confidence": 0.874,
+            "rare_template": True,
+        }
+    )
+    header = artifacts.step_header(step, 2)
+    assert header.startswith("**Step 2** · reaction class: acylation and related processes (class 7, predicted with")
+    assert "confidence 0.87) · score 0.430" in header and ":orange-badge[rare template: seen once]" in header
+    unrecorded = _step().model_copy(update={"reaction_class": None, "reaction_class_name": None})
+    assert artifacts.class_name(unrecorded) == "not recorded for this template"
+    assert artifacts.stock_badge(results.Leaf(smiles="C")) == ":red-badge[not in stock]"
+    lab = results.Leaf(smiles="BrCc1ccccc1", in_stock=True, source="inventory", name="benzyl bromide")
+    assert artifacts.stock_text(lab) == "in stock · lab inventory (benzyl bromide)"
 
 
 def test_a_protection_flag_on_a_step_is_shown_by_every_renderer():
@@ -138,3 +165,24 @@ def test_answers_read_typed_results_and_tool_dicts_alike():
     assert text == answers.compose("aspirin and paracetamol", typed)
     assert "| molecular weight | 180.159 | g/mol |" in text  # the label every renderer uses
     assert "Aqueous solubility logS (ESOL)" in text and "needs a polymer repeat unit" in text
+
+
+def test_the_synthesis_page_reads_the_typed_result_and_exports_the_planners_route():
+    from app.ui import synthesis as page
+
+    data = copy.deepcopy(tool_results.result("route_paracetamol"))
+    for leaf in data["routes"][0]["leaves"]:
+        del leaf["name"]  # as Route.to_dict() writes a leaf the lab has no name for
+    search = page.typed({k: v for k, v in data.items() if k != "kind"} | {"input": "paracetamol"})
+    row = page.summary_table(search).to_dict("records")[0]
+    assert (row["reaction classes"], row["in stock"], row["steps"]) == (
+        "acylation and related processes (class 2)",
+        "2 / 2",
+        1,
+    )
+    exported = json.loads(page.route_json(search, search.routes[0]))
+    assert exported["route"] == data["routes"][0]  # the planner's route as it wrote it
+    assert (exported["input"], exported["stop_reason"]) == ("paracetamol", data["stop_reason"])
+    assert results.dump(search)["input"] == "paracetamol" and "input" not in results.dump(
+        results.parse("plan_synthesis", data)
+    )

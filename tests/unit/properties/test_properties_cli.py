@@ -6,6 +6,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli.predict import models_cli, predict
+from tools import results
 
 app = typer.Typer()
 app.command("predict")(predict)
@@ -29,6 +30,8 @@ def test_predict_json_has_every_field_for_every_property():
     rows = json.loads(result.stdout)
     assert result.exit_code == 0 and [r["property"] for r in rows] == ["esol", "freesolv", "lipophilicity"]
     assert all(set(r) >= FIELDS for r in rows)
+    # the keys scripts read before predictions were typed: the chemist's `input` label is the page's, not the CLI's
+    assert all(set(r) == set(results.Prediction.model_fields) - {"input"} for r in rows)
     assert set(rows[0]["nearest_neighbours"][0]) == {"smiles", "similarity", "measured_value"}
 
 

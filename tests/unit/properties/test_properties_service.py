@@ -4,6 +4,7 @@ import pytest
 
 from app.errors import ValidationFailed
 from app.services import properties as service
+from tools import results
 
 
 def test_csv_upload_reads_the_smiles_column():
@@ -19,10 +20,11 @@ def test_empty_upload_is_refused_with_a_clear_message():
         service.smiles_from_text("\n  \n")
 
 
-def test_predict_many_returns_plain_dicts_with_errors_per_item():
+def test_predict_many_returns_typed_predictions_with_errors_per_item():
     rows = service.predict_many(["CCO", "xyz"], ["logD"])
-    assert rows[0]["property"] == "lipophilicity" and rows[0]["error"] is None
-    assert rows[1]["error"].startswith("Invalid SMILES")
+    assert [type(r) for r in rows] == [results.Prediction, results.Prediction]
+    assert rows[0].property == "lipophilicity" and rows[0].error is None and rows[0].value is not None
+    assert rows[1].error is not None and rows[1].error.startswith("Invalid SMILES")
 
 
 def test_unknown_property_becomes_a_validation_error():
@@ -33,6 +35,14 @@ def test_unknown_property_becomes_a_validation_error():
 def test_model_card_carries_markdown_and_parity_plot_data():
     card = service.model_card("Tg")
     assert card["markdown"].startswith("# Model card") and card["test_predictions"]["random_seed0"]
+
+
+def test_a_screen_payload_is_stored_as_todays_table_with_its_kind():
+    rows = service.screen(["logS > -4"], candidates=["CCO", "oops("])
+    payload = service.artifact_payload(service.screen_payload(rows, {"esol": [-4.0, None]}))
+    assert set(payload) == {"kind", "seed", "seed_smiles", "windows", "rows", "total_candidates", "provenance"}
+    assert results.stored("table", payload) == service.screen_payload(rows, {"esol": [-4.0, None]})
+    assert (payload["kind"], [r["smiles"] for r in payload["rows"]]) == ("screen", ["CCO", "oops("])
 
 
 def test_screen_needs_candidates_or_a_seed_not_both():
