@@ -164,34 +164,21 @@ def literature(r: results.LiteratureResult | Result) -> str:
     return text
 
 
-_STOCKS = {"uspto50k": "USPTO-50k stock", "inventory": "your lab inventory"}
-
-
-def _stock(source: Any, name: Any = None) -> str:
-    label = _STOCKS.get(str(source), str(source))
-    return f"{label} ({name})" if name else label
-
-
-def _reaction_class(value: int) -> str:
-    from tools.synthesis.library import REACTION_CLASSES
-
-    return REACTION_CLASSES.get(value, f"class {value}")
-
-
 def _route_step(i: int, step: results.RouteStep) -> str:
+    """'1. `A` + `B` → `P` (class; template generality; rare flag; precedents; protection)': the step's facts in
+    the words every view uses (tools.results.RouteStep)."""
     reactants = " + ".join(f"`{s}`" for s in step.reactants)
-    name = step.reaction_class_name or (
-        _reaction_class(step.reaction_class) if step.reaction_class else "reaction class not recorded"
-    )
-    if step.reaction_class_source == "predicted":
-        name += " (class predicted)"
-    count = step.template_count
-    generality = f"template {step.template_id}, from {count} training reaction(s)" if count else ""
-    if step.rare_template:
-        generality += ", **rare template: seen once**"
     patents = ", ".join(step.patent_ids)
     details = "; ".join(
-        x for x in (name, generality, f"precedents: {patents}" if patents else "", *step.protection_notes) if x
+        x
+        for x in (
+            step.class_text,
+            step.generality,
+            f"**{results.RARE_TEMPLATE}**" if step.rare_template else "",
+            f"precedents: {patents}" if patents else "",
+            *step.protection_notes,
+        )
+        if x
     )
     return f"{i}. {reactants} → `{step.product}` ({details})"
 
@@ -202,7 +189,7 @@ def synthesis(r: results.RouteSearchResult | Result) -> str:
         return f"I will not plan a synthesis for this target. {rs.reason}"
     target = rs.target_smiles or rs.target
     routes = rs.routes
-    where = _stock(rs.target_stock_source, rs.target_stock_name)
+    where = results.stock_label(rs.target_stock_source, rs.target_stock_name)
     if rs.target_in_stock and rs.stopped_at_stock:
         return f"`{target}` is already a building block in stock ({where}), so there is nothing to plan."
     bought = f"`{target}` can also be bought: it is in stock ({where}). " if rs.target_in_stock else ""
@@ -213,21 +200,17 @@ def synthesis(r: results.RouteSearchResult | Result) -> str:
             "(template-based planner on USPTO-50k reactions). Try a longer search on the Synthesis page."
         )
     best = routes[0]
-    shape = "convergent" if best.convergent else "linear"
     score = best.score_text or _num(best.score)
     lines = [
         f"{bought}Found {len(routes)} route(s) to `{target}`"
         f"{' from other building blocks (the target itself excluded as a starting material)' if bought else ''}. "
-        f"Best route: {len(best.steps)} step(s), longest linear sequence "
-        f"{best.linear_length}, {shape}, score {score}:",
+        f"Best route: {best.shape_text} · score {score}:",
         "",
     ]
     for i, step in enumerate(reversed(best.steps), 1):  # the order a chemist runs them
         lines.append(_route_step(i, step))
     if best.leaves:
-        materials = "; ".join(
-            f"`{x.smiles}` ({_stock(x.source, x.name) if x.in_stock else 'not in stock'})" for x in best.leaves
-        )
+        materials = "; ".join(f"`{x.smiles}` ({x.stock_text})" for x in best.leaves)
         lines.append(f"\nStarting materials: {materials}.")
     lines.append("\n*Source: template-based retrosynthesis on USPTO-50k (precedents in each step).*")
     return "\n".join(lines)

@@ -303,6 +303,46 @@ class RouteStep(_Model):
         """One line per flagged group; [] when nothing is flagged or the step was not judged."""
         return [f.note for f in self.protection_flags]
 
+    # The words every view of a step uses (chat card, Synthesis page, chat answer, exports).
+
+    @property
+    def class_text(self) -> str:
+        """'acylation and related processes (class 2)', '… (class 7, predicted with confidence 0.87)' or 'not
+        recorded for this template' (USPTO-50k records classes for its validation and test reactions only; the
+        rest are predicted where the classifier is confident, tools/synthesis/reaction_classes.py)."""
+        if not self.reaction_class and not self.reaction_class_name:
+            return "not recorded for this template"
+        details = [f"class {self.reaction_class}"] if self.reaction_class else []
+        if self.reaction_class_source == "predicted":
+            confidence = f" with confidence {self.class_confidence:.2f}" if self.class_confidence is not None else ""
+            details.append(f"predicted{confidence}")
+        return (self.reaction_class_name or "unnamed") + (f" ({', '.join(details)})" if details else "")
+
+    @property
+    def generality(self) -> str:
+        """'template 127, from 40 training reactions': how many training reactions the step's template rests on."""
+        count = self.template_count
+        return f"template {self.template_id}" + (
+            f", from {count} training reaction{'s' if count != 1 else ''}" if count else ""
+        )
+
+    def facts(self) -> list[str]:
+        """What the planner recorded about the step, one fact a line: class, score, generality, rarity, precedent
+        patents, and each group that may need protecting."""
+        lines = [f"reaction class: {self.class_text}"]
+        if self.score is not None:
+            lines.append(f"score {self.score:.3f}")
+        lines.append(self.generality)
+        if self.rare_template:
+            lines.append(RARE_TEMPLATE)
+        lines.append(f"precedent patents: {', '.join(self.patent_ids) or 'none recorded'}")
+        lines += [f"{PROTECTING_GROUP} {note}" for note in self.protection_notes]
+        return lines
+
+
+RARE_TEMPLATE = "rare template: seen once"
+PROTECTING_GROUP = "protecting group?"
+
 
 # What each stock of tools.synthesis is called in words.
 STOCK_LABELS = {
@@ -331,6 +371,11 @@ class Leaf(_Model):
         """'USPTO-50k stock', 'lab inventory (benzyl bromide)' or 'not in stock'."""
         return stock_label(self.source, self.name) if self.in_stock else "not in stock"
 
+    @property
+    def stock_text(self) -> str:
+        """'in stock · USPTO-50k stock' / 'in stock · lab inventory (benzyl bromide)' / 'not in stock'."""
+        return f"in stock · {self.stock}" if self.in_stock else self.stock
+
 
 class Route(_Model):
     target: str = ""
@@ -357,6 +402,29 @@ class Route(_Model):
         if self.longest_linear_sequence is not None:
             return self.longest_linear_sequence
         return self.depth if self.depth is not None else len(self.steps)
+
+    @property
+    def shape_text(self) -> str:
+        """'2 steps · longest linear sequence 2 · linear'."""
+        return (
+            f"{self.step_count} step{'s' if self.step_count != 1 else ''} · longest linear sequence "
+            f"{self.linear_length} · {'convergent' if self.convergent else 'linear'}"
+        )
+
+    def facts(self) -> list[str]:
+        """The route as the planner judged it, one fact a line: shape and status, score, starting materials in
+        stock, rare templates and steps that may need protection."""
+        stocked = sum(1 for leaf in self.leaves if leaf.in_stock)
+        lines = [
+            f"{self.shape_text} · {'solved' if self.solved else 'not solved'}",
+            f"score {self.score:.3f}" if self.score is not None else "score n/a",
+            f"{stocked} of {len(self.leaves)} starting materials in stock",
+        ]
+        if self.rare_steps:
+            lines.append(f"{self.rare_steps} rare template(s)")
+        if self.protection_steps:
+            lines.append(f"{self.protection_steps} step(s) may need protection")
+        return lines
 
     def forward_steps(self, target: str = "") -> list[RouteStep]:
         """Steps in the order a chemist runs them (the planner lists the target's step first)."""

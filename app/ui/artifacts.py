@@ -107,100 +107,34 @@ def similar_grid(hits: list[results.SimilarHit], per_row: int = 4) -> None:
 # -- routes: the words of a route search, written once for the chat's route card and the Synthesis page
 # (app.ui.synthesis draws the same route with its precedent tables, alternatives and exports around these).
 
-RARE_TEMPLATE = "rare template: seen once"
-PROTECTING_GROUP = "protecting group?"
-
-
-def stock_text(leaf: results.Leaf) -> str:
-    """'in stock · USPTO-50k stock' / 'in stock · lab inventory (benzyl bromide)' / 'not in stock'."""
-    return f"in stock · {leaf.stock}" if leaf.in_stock else leaf.stock
-
 
 def stock_badge(leaf: results.Leaf) -> str:
     """The stock of a starting material as a green (in stock) or red (not in stock) Markdown badge."""
-    return f":{'green' if leaf.in_stock else 'red'}-badge[{escape(stock_text(leaf))}]"
-
-
-def class_name(step: results.RouteStep) -> str:
-    """'acylation and related processes (class 2)', '… (class 7, predicted with confidence 0.87)' or 'not recorded
-    for this template' (USPTO-50k records classes for its validation and test reactions only; the rest are
-    predicted where the classifier is confident, tools/synthesis/reaction_classes.py)."""
-    if not step.reaction_class and not step.reaction_class_name:
-        return "not recorded for this template"
-    details = [f"class {step.reaction_class}"] if step.reaction_class else []
-    if step.reaction_class_source == "predicted":
-        confidence = f" with confidence {step.class_confidence:.2f}" if step.class_confidence is not None else ""
-        details.append(f"predicted{confidence}")
-    return (step.reaction_class_name or "unnamed") + (f" ({', '.join(details)})" if details else "")
-
-
-def generality(step: results.RouteStep) -> str:
-    """'template 127, from 40 training reactions': how many training reactions the step's template rests on."""
-    count = step.template_count
-    return f"template {step.template_id}" + (
-        f", from {count} training reaction{'s' if count != 1 else ''}" if count else ""
-    )
-
-
-def step_lines(step: results.RouteStep) -> list[str]:
-    """What the planner recorded about a step, one fact a line: class, score, generality, rarity, precedent
-    patents, and each group that may need protecting."""
-    lines = [f"reaction class: {class_name(step)}"]
-    if step.score is not None:
-        lines.append(f"score {step.score:.3f}")
-    lines.append(generality(step))
-    if step.rare_template:
-        lines.append(RARE_TEMPLATE)
-    lines.append(f"precedent patents: {', '.join(step.patent_ids) or 'none recorded'}")
-    lines += [f"{PROTECTING_GROUP} {note}" for note in step.protection_notes]
-    return lines
+    return f":{'green' if leaf.in_stock else 'red'}-badge[{escape(leaf.stock_text)}]"
 
 
 def step_header(step: results.RouteStep, n: int) -> str:
     """'**Step 1** · reaction class: … · score 0.430 · template 127, …' in Markdown; the rare flag as a badge."""
-    facts = [x for x in step_lines(step) if not x.startswith(PROTECTING_GROUP)]
-    return f"**Step {n}** · " + " · ".join(f":orange-badge[{x}]" if x == RARE_TEMPLATE else escape(x) for x in facts)
+    facts = [x for x in step.facts() if not x.startswith(results.PROTECTING_GROUP)]
+    badge = results.RARE_TEMPLATE
+    return f"**Step {n}** · " + " · ".join(f":orange-badge[{x}]" if x == badge else escape(x) for x in facts)
 
 
 def protection_lines(step: results.RouteStep) -> list[str]:
     """One Markdown line per group the step may need to protect (tools.synthesis.protection), with the reason and
     the rule's source; [] when nothing is flagged or the step was not judged."""
-    return [f":orange-badge[{PROTECTING_GROUP}] {escape(note)}" for note in step.protection_notes]
-
-
-def route_shape(r: results.Route) -> str:
-    """'2 steps · longest linear sequence 2 · linear'."""
-    return (
-        f"{r.step_count} step{'s' if r.step_count != 1 else ''} · longest linear sequence {r.linear_length} · "
-        f"{'convergent' if r.convergent else 'linear'}"
-    )
-
-
-def route_lines(r: results.Route) -> list[str]:
-    """A route as the planner judged it, one fact a line: shape and status, score, starting materials in stock,
-    rare templates and steps that may need protection."""
-    stocked = sum(1 for leaf in r.leaves if leaf.in_stock)
-    lines = [
-        f"{route_shape(r)} · {'solved' if r.solved else 'not solved'}",
-        f"score {r.score:.3f}" if r.score is not None else "score n/a",
-        f"{stocked} of {len(r.leaves)} starting materials in stock",
-    ]
-    if r.rare_steps:
-        lines.append(f"{r.rare_steps} rare template(s)")
-    if r.protection_steps:
-        lines.append(f"{r.protection_steps} step(s) may need protection")
-    return lines
+    return [f":orange-badge[{results.PROTECTING_GROUP}] {escape(note)}" for note in step.protection_notes]
 
 
 def route_summary(r: results.Route) -> str:
-    """The one line that heads a route: its facts (route_lines) joined."""
-    return " · ".join(route_lines(r))
+    """The one line that heads a route: its facts joined."""
+    return " · ".join(r.facts())
 
 
 def score_line(r: results.Route) -> str:
     """'1 step · longest linear sequence 1 · linear · score 0.390 = 0.430 (step score) × 0.905 (length penalty, …)'."""
     score = r.score_text or (f"{r.score:.3f}" if r.score is not None else "n/a")
-    return f"{route_shape(r)} · score {score}"
+    return f"{r.shape_text} · score {score}"
 
 
 def starting_materials(r: results.Route) -> None:

@@ -194,7 +194,7 @@ def summary_table(data: results.RouteSearchResult) -> pd.DataFrame:
                 "score": r.score,
                 "solved": r.solved,
                 "in stock": f"{sum(1 for x in r.leaves if x.in_stock)} / {len(r.leaves)}",
-                "reaction classes": ", ".join(sorted({artifacts.class_name(s) for s in r.steps})),
+                "reaction classes": ", ".join(sorted({s.class_text for s in r.steps})),
                 "rare templates": r.rare_steps,
                 "steps that may need protection": r.protection_steps,
             }
@@ -245,7 +245,7 @@ def step_view(step: results.RouteStep, n: int, key: str, *, interactive: bool = 
                     {
                         "precursors": ".".join(o.reactants),
                         "score": o.score,
-                        "reaction class": artifacts.class_name(o),
+                        "reaction class": o.class_text,
                         "template": o.template_id,
                         "in this route": ".".join(o.reactants) == chosen,
                     }

@@ -241,31 +241,11 @@ def _similarity_blocks(title: str, r: results.SimilarityResult) -> list[Block]:
 
 
 def _step_notes(step: results.RouteStep) -> str:
-    name = step.reaction_class_name or (f"class {step.reaction_class}" if step.reaction_class else None)
-    if name and step.reaction_class_source == "predicted":
-        name += " (class predicted)"
-    generality = (
-        f"template {step.template_id}"
-        + (f" from {step.template_count} training reaction(s)" if step.template_count else "")
-        if step.template_id is not None
-        else None
-    )
-    notes = [
-        name,
-        generality,
-        "rare template: seen once" if step.rare_template else None,
-        f"patents {', '.join(step.patent_ids)}" if step.patent_ids else None,
-        f"{len(step.precedents)} precedent(s)" if step.precedents else None,
-        f"score {_fmt(step.score)}" if step.score is not None else None,
-        *(f"protecting group? {note}" for note in step.protection_notes),
-    ]
-    return ", ".join(note for note in notes if note)
-
-
-def _leaf_text(leaf: results.Leaf) -> str:
-    if not leaf.in_stock:
-        return f"{leaf.smiles} (not in stock)"
-    return f"{leaf.smiles} (in stock: {leaf.stock})"
+    """The step's facts as every view words them (tools.results.RouteStep.facts), and how many precedents."""
+    facts = step.facts()
+    if step.precedents:
+        facts.insert(-1 - len(step.protection_notes), f"{len(step.precedents)} precedent(s)")
+    return "; ".join(facts)
 
 
 def _route_blocks(title: str, r: results.RouteSearchResult) -> list[Block]:
@@ -274,15 +254,7 @@ def _route_blocks(title: str, r: results.RouteSearchResult) -> list[Block]:
         out.append(Para(r.message, "caption"))
     for i, route in enumerate(r.routes[:3], 1):
         steps = route.forward_steps(r.target_smiles or r.target)
-        solved = "all starting materials in stock" if route.solved else "not all starting materials in stock"
-        shape = "convergent" if route.convergent else "linear"
-        out.append(
-            Para(
-                f"Route {i}: {len(steps)} step(s), longest linear sequence {route.linear_length}, {shape}, "
-                f"score {_fmt(route.score)}, {solved}",
-                "strong",
-            )
-        )
+        out.append(Para(f"Route {i}: " + " · ".join(route.facts()), "strong"))
         if route.score_text:
             out.append(Para(f"Score: {route.score_text}", "caption"))
         for n, step in enumerate(steps, 1):
@@ -290,7 +262,8 @@ def _route_blocks(title: str, r: results.RouteSearchResult) -> list[Block]:
             out.append(Items([f"{reactants} → {step.product} ({_step_notes(step)})"], numbered=True, start=n))
             out.append(Structure(step.product, tuple(step.reactants)))
         if route.leaves:
-            out.append(Para("Starting materials: " + "; ".join(_leaf_text(leaf) for leaf in route.leaves), "caption"))
+            materials = "; ".join(f"{leaf.smiles} ({leaf.stock_text})" for leaf in route.leaves)
+            out.append(Para("Starting materials: " + materials, "caption"))
     return out
 
 

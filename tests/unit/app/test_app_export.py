@@ -165,10 +165,13 @@ def test_markdown_has_the_conversation_molecule_table_route_and_a_deduplicated_b
         "| Molecular weight | 151.165 | g/mol |",  # the label every renderer uses (tools.chem.quantities)
         "| Aqueous solubility logS (ESOL) | -1.1177 | \\[-1.6958, -0.5395\\] (90%) | log10(mol/L) | in domain |",
         "| tg | error: Polymer glass transition temperature Tg (Bicerano) needs a polymer repeat unit",
-        "**Route 1: 1 step(s), longest linear sequence 1, linear, score 0.3895, all starting materials in stock**",
-        "1. `CC(=O)OC(C)=O` + `Nc1ccc(O)cc1` → `CC(=O)Nc1ccc(O)cc1` (acylation and related processes, template 127 "
-        "from 40 training reaction(s), patents US20040167155A1, US05852017, US05691384,",
-        "*Starting materials: `CC(=O)OC(C)=O` (in stock: USPTO-50k stock); `Nc1ccc(O)cc1` (in stock: USPTO-50k",
+        # the route's and the step's facts in the words of the chat card and the Synthesis page (tools.results)
+        "**Route 1: 1 step · longest linear sequence 1 · linear · solved · score 0.390 · 2 of 2 starting materials "
+        "in stock**",
+        "1. `CC(=O)OC(C)=O` + `Nc1ccc(O)cc1` → `CC(=O)Nc1ccc(O)cc1` (reaction class: acylation and related processes "
+        "(class 2); score 0.430; template 127, from 40 training reactions; 3 precedent(s); precedent patents: "
+        "US20040167155A1, US05852017, US05691384)",
+        "*Starting materials: `CC(=O)OC(C)=O` (in stock · USPTO-50k stock); `Nc1ccc(O)cc1` (in stock · USPTO-50k",
         "## Bibliography\n\n1. Acetaminophen synthesis (document doc-a), pages 3, 7\n"
         "2. Analgesics review (document doc-b), page 12\n",
     ]:

@@ -93,7 +93,7 @@ def test_the_chat_route_card_says_what_the_planner_recorded():
     search = results.parse("plan_synthesis", tool_results.result("route_paracetamol"))
     assert isinstance(search, results.RouteSearchResult)
     best = search.routes[0]
-    assert artifacts.route_lines(best) == [
+    assert best.facts() == [
         "1 step · longest linear sequence 1 · linear · solved",
         "score 0.390",
         "2 of 2 starting materials in stock",
@@ -102,13 +102,13 @@ def test_the_chat_route_card_says_what_the_planner_recorded():
         "1 step · longest linear sequence 1 · linear · score 0.390 = 0.430 (step score) × 0.905 (length penalty, "
         "0.905 per step)"
     )
-    assert artifacts.step_lines(best.steps[0]) == [
+    assert best.steps[0].facts() == [
         "reaction class: acylation and related processes (class 2)",
         "score 0.430",
         "template 127, from 40 training reactions",
         "precedent patents: US20040167155A1, US05852017, US05691384",
     ]
-    assert [artifacts.stock_text(leaf) for leaf in best.leaves] == ["in stock · USPTO-50k stock"] * 2
+    assert [leaf.stock_text for leaf in best.leaves] == ["in stock · USPTO-50k stock"] * 2
     assert artifacts.stock_badge(best.leaves[0]) == ":green-badge[in stock · USPTO-50k stock]"
 
 
@@ -125,10 +125,10 @@ def test_a_step_says_how_its_class_was_found_and_flags_a_rare_template():
     assert header.startswith("**Step 2** · reaction class: acylation and related processes (class 7, predicted with")
     assert "confidence 0.87) · score 0.430" in header and ":orange-badge[rare template: seen once]" in header
     unrecorded = _step().model_copy(update={"reaction_class": None, "reaction_class_name": None})
-    assert artifacts.class_name(unrecorded) == "not recorded for this template"
+    assert unrecorded.class_text == "not recorded for this template"
     assert artifacts.stock_badge(results.Leaf(smiles="C")) == ":red-badge[not in stock]"
     lab = results.Leaf(smiles="BrCc1ccccc1", in_stock=True, source="inventory", name="benzyl bromide")
-    assert artifacts.stock_text(lab) == "in stock · lab inventory (benzyl bromide)"
+    assert lab.stock_text == "in stock · lab inventory (benzyl bromide)"
 
 
 def test_a_protection_flag_on_a_step_is_shown_by_every_renderer():
@@ -138,8 +138,8 @@ def test_a_protection_flag_on_a_step_is_shown_by_every_renderer():
     best = search.routes[0]
     [note] = best.steps[0].protection_notes
     assert note.startswith("may need protection of phenol OH (atom 0 of Oc1ccc(O)cc1)") and "usually" in note
-    assert artifacts.step_lines(best.steps[0])[-1] == f"protecting group? {note}"
-    assert "1 step(s) may need protection" in artifacts.route_lines(best)
+    assert best.steps[0].facts()[-1] == f"protecting group? {note}"
+    assert "1 step(s) may need protection" in best.facts()
     assert note in answers.synthesis(search)
     rendered = export.render_markdown(BLOCK_RENDERERS["route_search"]("Routes", search))
     assert "may need protection of phenol OH" in rendered
