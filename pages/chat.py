@@ -58,9 +58,10 @@ for message in messages:
         if message.role != "assistant":
             continue
         for artifact in by_message.get(message.id, []):
-            folded = artifact.kind.value == "citation" or artifacts.said_in(artifact, message.content)
-            with st.expander(f"{artifact.kind.value}: {text.escape(artifact.title)}", expanded=not folded):
-                artifacts.render(artifact)
+            with st.expander(
+                f"{artifact.kind.value}: {text.escape(artifact.title)}", expanded=artifact.kind.value != "citation"
+            ):
+                artifacts.render(artifact, message.content)
         st.caption(f"answered by {text.escape(message.model or 'unknown')} · {message.created_at:%Y-%m-%d %H:%M} UTC")
         mine = given.get(message.id)
         # The saved thumb is the widget's default, so a reload shows it (st.feedback: 0 is down, 1 is up).

@@ -24,13 +24,18 @@ def _svg(smiles: str, size: int = 260) -> None:
         st.code(smiles)
 
 
-def molecule(m: results.MoleculeResult) -> None:
+def molecule(m: results.MoleculeResult, *, table: bool = True) -> None:
+    """The drawing, name, formula and InChIKey, and the descriptor table unless the answer above already has it
+    (TABLE false: a caption says so, so the chemist does not read the same numbers twice)."""
     left, right = st.columns([1, 2])
     with left:
         _svg(m.canonical_smiles)
     with right:
         st.markdown(f"**{escape(m.input)}** · {escape(m.formula)}" + (f" · {code(m.inchikey)}" if m.inchikey else ""))
-        st.dataframe(molecule_card_rows(m.model_dump(), list(quantities.SUMMARY)), hide_index=True)
+        if table:
+            st.dataframe(molecule_card_rows(m.model_dump(), list(quantities.SUMMARY)), hide_index=True)
+        else:
+            st.caption("Descriptors: in the answer's table above.")
         st.caption(escape(m.provenance))
 
 
@@ -166,11 +171,17 @@ def route(r: results.RouteSearchResult) -> None:
         st.caption(f"{len(r.routes) - 3} more route(s) are stored with this artifact (export the session to see them).")
 
 
-def _reaction(step: results.RouteStep) -> None:
-    from app.ui import synthesis  # imported here: it pulls in the synthesis service, which chat pages rarely need
+@st.cache_data(max_entries=512, show_spinner=False)
+def reaction_svg(reactants: tuple[str, ...], product: str) -> str:
+    """A reaction step drawn (the chat's route card and the Synthesis page)."""
+    from app.services import synthesis  # imported here: the synthesis service is heavy and chat pages rarely need it
 
+    return synthesis.reaction_svg(reactants, product, width=900, height=200)
+
+
+def _reaction(step: results.RouteStep) -> None:
     try:
-        show_svg(synthesis.reaction_svg(tuple(step.reactants), step.product))
+        show_svg(reaction_svg(tuple(step.reactants), step.product))
     except Exception:  # a reaction we cannot draw is shown as text, not an error page
         st.code(f"{'.'.join(step.reactants)}>>{step.product}")
 
@@ -197,20 +208,23 @@ RENDERERS: dict[str, Callable[[Any], None]] = {
 }
 
 
-def said_in(artifact: ArtifactInfo, answer: str) -> bool:
-    """Whether the answer's text already shows what the card would: a molecule's descriptor table (the offline
-    answer writes one) is there when its molecular weight and TPSA are, to the same digits. The chat then starts
-    the card folded, so the table is not read twice; a model's answer that only names the molecule keeps it open."""
-    result = results.stored(artifact.kind.value, artifact.payload)
-    if not isinstance(result, results.MoleculeResult) or result.mol_weight is None or result.tpsa is None:
+def table_in(m: results.MoleculeResult, answer: str) -> bool:
+    """Whether the answer's text already shows the molecule's descriptor table (the offline answer writes one):
+    its molecular weight and TPSA are there, to the same digits. A model's answer that only names the molecule
+    does not, and the card keeps its table."""
+    if m.mol_weight is None or m.tpsa is None:
         return False
-    shown = [quantities.DESCRIPTORS[k].number(result.value(k)) for k in ("mol_weight", "tpsa")]
+    shown = [quantities.DESCRIPTORS[k].number(m.value(k)) for k in ("mol_weight", "tpsa")]
     return all(number in answer for number in shown)
 
 
-def render(artifact: ArtifactInfo) -> None:
-    """A stored artifact's card: its payload read once as a typed result, drawn by its kind's renderer."""
+def render(artifact: ArtifactInfo, answer: str = "") -> None:
+    """A stored artifact's card: its payload read once as a typed result, drawn by its kind's renderer (ANSWER:
+    the text of the chat answer the card sits under, so a molecule card leaves out a table it repeats)."""
     result = results.stored(artifact.kind.value, artifact.payload)
+    if isinstance(result, results.MoleculeResult):
+        molecule(result, table=not table_in(result, answer))
+        return
     RENDERERS.get(result.kind, unknown)(result)
 
 

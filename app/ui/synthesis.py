@@ -169,11 +169,6 @@ def progress_view(job: SearchJob) -> None:
 # --- results -------------------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def reaction_svg(reactants: tuple[str, ...], product: str) -> str:
-    return synthesis.reaction_svg(reactants, product, width=900, height=200)
-
-
 @st.cache_data(max_entries=128, show_spinner=False)
 def alternatives(product: str, top_k: int = 8) -> list[results.RouteStep]:
     """Other one-step disconnections of ``product`` (the single-step model's top-k), read as route steps."""
@@ -208,7 +203,7 @@ def step_view(step: results.RouteStep, n: int, key: str, *, interactive: bool = 
     for line in artifacts.protection_lines(step):
         st.markdown(line)
     try:
-        show_svg(reaction_svg(tuple(step.reactants), step.product))
+        show_svg(artifacts.reaction_svg(tuple(step.reactants), step.product))
     except ChemassistError as exc:
         st.code(f"{'.'.join(step.reactants)}>>{step.product}")
         st.caption(str(exc))

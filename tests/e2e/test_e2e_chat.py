@@ -21,6 +21,7 @@ def ask(page, question: str, answers_so_far: int) -> None:
 
 def test_offline_chat_structure_and_literature_questions(live_app_with_library, page):
     import tools.chem as chem
+    from tools.chem.quantities import DESCRIPTORS
 
     bob = accounts.create_user("bob", PASSWORD)
     aspirin = chem.analyse("aspirin").to_record()
@@ -32,8 +33,9 @@ def test_offline_chat_structure_and_literature_questions(live_app_with_library, 
     ask(page, "What is the logP and TPSA of aspirin?", 0)
     main = page.get_by_test_id("stMainBlockContainer")
     expect(main.get_by_text("molecule_info(query='aspirin')")).to_be_visible()
-    expect(main.get_by_role("cell", name=str(aspirin["logp"])).first).to_be_visible()
-    expect(main.get_by_role("cell", name=str(aspirin["tpsa"])).first).to_be_visible()
+    for key in ("logp", "tpsa"):  # the answer's table, to each quantity's digits (tools.chem.quantities)
+        shown = DESCRIPTORS[key].number(aspirin[key])
+        expect(main.get_by_role("cell", name=shown, exact=True).first).to_be_visible()
     expect(main.locator(".chemassist-structure svg").first).to_be_visible()  # the structure drawing
     page.get_by_role("radio", name="Thumbs up").first.click()
     expect(page.get_by_text("your feedback is saved")).to_be_visible()

@@ -52,11 +52,11 @@ def test_smiles_show_exactly_in_bubbles_tool_cards_titles_and_the_sidebar(live_a
     expect(bubbles.nth(2)).to_contain_text(POLYSTYRENE)
     expect(main.get_by_text(f"molecule_info(query='{NITROMETHANE}')").first).to_be_visible()  # the tool card
     expect(main.get_by_text(f"molecule: {NITROMETHANE}").first).to_be_visible()  # the artifact's title
-    # The offline answer already has the descriptor table: the molecule card starts folded and opens on a click.
+    # The offline answer already has the descriptor table: the molecule card shows the drawing, not the table again.
     card = main.get_by_test_id("stExpander").filter(has_text=f"molecule: {NITROMETHANE}").first
-    expect(card.get_by_test_id("stDataFrame")).to_be_hidden()
-    card.get_by_text(f"molecule: {NITROMETHANE}").click()
-    expect(card.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(card.locator(".chemassist-structure svg")).to_be_visible()
+    expect(card.get_by_text("Descriptors: in the answer's table above.")).to_be_visible()
+    expect(card.get_by_test_id("stDataFrame")).to_have_count(0)
     expect(main.get_by_text(POLYSTYRENE).first).to_be_visible()
     assert bubbles.locator("a").count() == 0, "no part of a SMILES may turn into a link"
     assert "CC()c1ccccc1" not in main.inner_text()

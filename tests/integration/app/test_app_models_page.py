@@ -52,7 +52,7 @@ def test_an_admin_starts_a_planned_server_and_stops_it(sqlite_db, scripted_catal
     try:
         at.button(key="models_start").click().run()
         assert not at.exception
-        assert any(s.value.startswith("Starting fake-chat") for s in at.success)
+        assert any(s.value.startswith("Starting fake-chat") for s in at.success), [e.value for e in at.error]
         wait_until(  # the supervisor process starts, then the server it supervises
             lambda: [r["status"] for r in serving.status(state_dir)] == ["healthy"], "fake-chat healthy", timeout_s=60
         )

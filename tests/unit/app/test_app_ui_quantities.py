@@ -5,7 +5,7 @@ from dataclasses import asdict
 
 import tools.chem as chem
 from app.services import molecules
-from app.ui.artifacts import molecule_card_rows, said_in
+from app.ui.artifacts import molecule_card_rows, table_in
 from app.ui.molecules import descriptor_rows
 
 ASPIRIN = asdict(chem.descriptors(chem.parse("CC(=O)Oc1ccccc1C(=O)O")))
@@ -28,17 +28,15 @@ def test_the_molecules_page_rounds_as_the_card_does():
     )
 
 
-def test_the_chat_folds_a_molecule_card_whose_table_the_offline_answer_already_shows():
-    from datetime import UTC, datetime
-
+def test_a_molecule_card_leaves_out_the_table_the_offline_answer_already_shows():
     from agents.answers import compose
-    from app.db.models import ArtifactKind
-    from app.services.sessions import ArtifactInfo
     from tests.fixtures.tool_results import load
+    from tools import results
 
     tool, payload = load("molecule_aspirin")
-    card = ArtifactInfo(1, ArtifactKind.molecule, "aspirin", payload, 1, datetime.now(UTC))
+    aspirin = results.parse(tool, payload)
+    assert isinstance(aspirin, results.MoleculeResult)
     offline_answer = compose("tell me about aspirin", [(tool, payload)])
 
-    assert said_in(card, offline_answer)
-    assert not said_in(card, "Aspirin is acetylsalicylic acid, an NSAID.")  # a model's answer: the card stays open
+    assert table_in(aspirin, offline_answer)
+    assert not table_in(aspirin, "Aspirin is acetylsalicylic acid, an NSAID.")  # a model's answer: the table stays
