@@ -1,6 +1,7 @@
 """Models page: the model catalog, a GPU sizing calculator, the placement plan with its exact command lines and
 systemd units, and the status of the supervised model servers. Everyone sees it; admins start and stop servers."""
 
+import time
 from pathlib import Path
 from typing import TypedDict
 
@@ -49,6 +50,11 @@ with ui.reported("Reading the catalog"):
         catalog = serving.read_catalog(text=catalog_upload.getvalue(), name=catalog_upload.name)
     else:
         catalog = serving.read_catalog(catalog_path)
+
+
+def _flash(kind: str, text: str, seconds: float = 15.0) -> None:
+    """A message for the next runs of the page: shown for SECONDS, then dropped."""
+    st.session_state["models_flash"] = (kind, text, time.monotonic() + seconds)
 
 
 @st.fragment(run_every=5)
@@ -229,15 +235,16 @@ with tab_status:
             try:
                 serving.launch(plan, state_dir, str(pick), actor=account)
             except ChemassistError as exc:
-                st.session_state["models_flash"] = ("error", str(exc))
+                _flash("error", str(exc))
             else:
-                st.session_state["models_flash"] = (
-                    "success",
-                    f"Starting {pick}: loading a model can take minutes; the table below follows it.",
-                )
+                _flash("success", f"Starting {pick}: loading a model can take minutes; the table below follows it.")
             st.rerun()
-    if flash := st.session_state.pop("models_flash", None):
-        (st.error if flash[0] == "error" else st.success)(flash[1])
+    # The message stays over the reruns that follow (the status table redraws the page when a server settles).
+    if (flash := st.session_state.get("models_flash")) is not None:
+        kind, text, until = flash
+        (st.error if kind == "error" else st.success)(text)
+        if time.monotonic() > until:
+            del st.session_state["models_flash"]
     if not rows:
         st.info(
             "No model server has been started from this installation. An admin starts the planned servers here "
@@ -278,9 +285,9 @@ with tab_status:
                     with st.spinner(f"Stopping {name} (SIGTERM, then SIGKILL after the grace period)…"):
                         serving.down(state_dir, [name], actor=account)
                 except ChemassistError as exc:
-                    st.session_state["models_flash"] = ("error", str(exc))
+                    _flash("error", str(exc))
                 else:
-                    st.session_state["models_flash"] = ("success", f"Stopped {name}.")
+                    _flash("success", f"Stopped {name}.")
                 st.rerun()
             if not running:
                 st.caption("Start it again with *Start a planned server* above, or on the GPU host:")
