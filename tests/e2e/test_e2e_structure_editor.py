@@ -75,7 +75,7 @@ def test_draw_name_and_predict_offline(live_app, page):
     expect(main.get_by_text("acetylsalicylic acid", exact=False)).to_be_visible(timeout=30_000)
     expect(main.get_by_text("IUPAC name: 2-acetyloxybenzoic acid")).to_be_visible()
     expect(main.locator("code").filter(has_text="CC(=O)Oc1ccccc1C(=O)O")).to_be_visible()
-    page.locator(EDITOR).scroll_into_view_if_needed()
+    page.locator(f"{EDITOR} >> visible=true").first.scroll_into_view_if_needed()  # a re-render may leave a stale one
     screenshot(page, "structure_editor_aspirin_molfile")
     with page.expect_download() as download:
         main.get_by_role("button", name="Download molfile").click()
@@ -115,7 +115,7 @@ def test_typed_name_is_drawn_on_molecules(live_app, page):
     drawer = main.get_by_test_id("stExpander").filter(has_text="Draw a structure")
     expect(drawer.get_by_text("IUPAC name: N-(4-hydroxyphenyl)acetamide")).to_be_visible()
     expect(drawer.locator("code").filter(has_text="CC(=O)Nc1ccc(O)cc1")).to_be_visible()
-    page.locator(EDITOR).scroll_into_view_if_needed()
+    page.locator(f"{EDITOR} >> visible=true").first.scroll_into_view_if_needed()  # a re-render may leave a stale one
     screenshot(page, "structure_editor_molecules_typed_name")
     assert left == [], f"requests left the machine: {left}"
 
