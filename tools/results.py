@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -31,6 +31,17 @@ from pydantic import (
 class _Model(BaseModel):
     # Keep keys this version does not know (a newer planner's step flags, an older export's fields).
     model_config = ConfigDict(extra="allow")
+    # Fields left out of the JSON while empty: fields added later, so that earlier payloads read back unchanged.
+    _unwritten_when_empty: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_empty_late_fields(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for key in self._unwritten_when_empty:
+                if not getattr(self, key):
+                    data.pop(key, None)
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -164,13 +175,8 @@ class Prediction(_Model):
     def name(self) -> str:
         return self.label or self.property or "?"
 
-    @model_serializer(mode="wrap")
-    def _without_unknown_input(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # `input` is written only when known, so a tool's result and a stored artifact read back unchanged.
-        data = handler(self)
-        if isinstance(data, dict) and not self.input:
-            data.pop("input", None)
-        return data
+    # `input` is written only when known, so a tool's result and a stored artifact read back unchanged.
+    _unwritten_when_empty: ClassVar[tuple[str, ...]] = ("input",)
 
 
 class PredictionResult(_Model):
@@ -471,16 +477,9 @@ class RouteSearchResult(_Model):
         """Where the target itself can be bought ('USPTO-50k stock'); 'not in stock' when it cannot."""
         return stock_label(self.target_stock_source, self.target_stock_name) if self.target_in_stock else "not in stock"
 
-    @model_serializer(mode="wrap")
-    def _without_unknown_input(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # `input` and `read_as` are written only when known (the Synthesis page's searches), so the agent tool's
-        # result and the artifacts stored before them read back unchanged.
-        data = handler(self)
-        if isinstance(data, dict):
-            for key in ("input", "read_as"):
-                if not getattr(self, key):
-                    data.pop(key, None)
-        return data
+    # `input` and `read_as` are written only when known (the Synthesis page's searches), so the agent tool's
+    # result and the artifacts stored before them read back unchanged.
+    _unwritten_when_empty: ClassVar[tuple[str, ...]] = ("input", "read_as")
 
 
 # -- literature (agents.literature.ask_library -> tools.literature.models.Answer) -------------------------------
