@@ -106,6 +106,28 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def settle(page) -> None:
+    """Wait until Streamlit has finished its rerun (its status widget is gone)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=120_000)
+
+
+def scroll_to(locator, attempts: int = 5) -> None:
+    """Scroll `locator` into view. A rerun may redraw the page and detach the element found a moment ago: wait
+    for the rerun to end and look again, a few times, rather than fail on the stale element."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        settle(locator.page)
+        try:
+            locator.scroll_into_view_if_needed(timeout=30_000)
+            return
+        except Error as error:
+            if "not attached" not in str(error) or attempt == attempts - 1:
+                raise
+
+
 def sign_in(page, url: str, username: str, password: str) -> None:
     from playwright.sync_api import expect
 

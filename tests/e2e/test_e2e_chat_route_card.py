@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import accounts, sessions
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, sign_in
 from tests.fixtures import tool_results
 from tools import results
 
@@ -44,11 +44,11 @@ def test_the_chat_route_card_shows_the_planners_record(live_app, page):
     expect(card.get_by_text("template 127, from 40 training reactions").first).to_be_visible()
     expect(card.get_by_text(f"precedent patents: {', '.join(best.steps[0].patent_ids)}").first).to_be_visible()
     expect(card.get_by_text("in stock · USPTO-50k stock").first).to_be_visible()
-    card.get_by_text("precedent patents").first.scroll_into_view_if_needed()
+    scroll_to(card.get_by_text("precedent patents").first)
     screenshot(page, "chat_route_card")
 
     old = main.get_by_test_id("stExpander").filter(has_text="route: Routes to 4-benzyloxyphenol")
     expect(old.get_by_text("may need protection of phenol OH (atom 0 of Oc1ccc(O)cc1)").first).to_be_visible()
     expect(old.get_by_text("1 step(s) may need protection").first).to_be_visible()
-    old.get_by_text("may need protection of phenol OH").first.scroll_into_view_if_needed()
+    scroll_to(old.get_by_text("may need protection of phenol OH").first)
     screenshot(page, "chat_route_card_protection")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from app.services import accounts, sessions
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -84,7 +84,7 @@ def delete_for_ever_problems(page: Page) -> list[str]:
     page.get_by_role("button", name="Manage").first.click()
     delete = page.get_by_role("button", name="Delete for ever")
     expect(delete).to_be_visible()
-    delete.scroll_into_view_if_needed()
+    scroll_to(delete)
     button = delete.bounding_box()
     label = delete.get_by_text("Delete for ever").bounding_box()
     popover = page.get_by_test_id("stPopoverBody").bounding_box()

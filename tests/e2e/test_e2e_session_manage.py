@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import accounts
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -21,7 +21,7 @@ def test_the_manage_popover_shows_delete_for_ever_whole(live_app, page):
     page.get_by_role("button", name="Manage").first.click()
     delete = page.get_by_role("button", name="Delete for ever")
     expect(delete).to_be_visible()
-    delete.scroll_into_view_if_needed()
+    scroll_to(delete)
     screenshot(page, "sessions_manage_popover")
     button = delete.bounding_box()
     label = delete.get_by_text("Delete for ever").bounding_box()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import accounts
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, sign_in
 from tools.chem import from_molblock, from_smiles, to_molblock, to_smiles
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -75,7 +75,7 @@ def test_draw_name_and_predict_offline(live_app, page):
     expect(main.get_by_text("acetylsalicylic acid", exact=False)).to_be_visible(timeout=30_000)
     expect(main.get_by_text("IUPAC name: 2-acetyloxybenzoic acid")).to_be_visible()
     expect(main.locator("code").filter(has_text="CC(=O)Oc1ccccc1C(=O)O")).to_be_visible()
-    page.locator(f"{EDITOR} >> visible=true").first.scroll_into_view_if_needed()  # a re-render may leave a stale one
+    scroll_to(page.locator(f"{EDITOR} >> visible=true").first)  # a re-render may leave a stale one
     screenshot(page, "structure_editor_aspirin_molfile")
     with page.expect_download() as download:
         main.get_by_role("button", name="Download molfile").click()
@@ -92,7 +92,7 @@ def test_draw_name_and_predict_offline(live_app, page):
     expect(page.get_by_label("SMILES, InChI or chemical name")).to_have_value("CC(=O)Oc1ccccc1C(=O)O")
     main.get_by_role("button", name="Predict").click()
     expect(main.get_by_text("Aqueous solubility logS (ESOL)")).to_be_visible(timeout=60_000)
-    main.get_by_text("Aqueous solubility logS (ESOL)").scroll_into_view_if_needed()
+    scroll_to(main.get_by_text("Aqueous solubility logS (ESOL)"))
     screenshot(page, "structure_editor_aspirin_predicted")
     assert left == [], f"requests left the machine: {left}"
 
@@ -115,7 +115,7 @@ def test_typed_name_is_drawn_on_molecules(live_app, page):
     drawer = main.get_by_test_id("stExpander").filter(has_text="Draw a structure")
     expect(drawer.get_by_text("IUPAC name: N-(4-hydroxyphenyl)acetamide")).to_be_visible()
     expect(drawer.locator("code").filter(has_text="CC(=O)Nc1ccc(O)cc1")).to_be_visible()
-    page.locator(f"{EDITOR} >> visible=true").first.scroll_into_view_if_needed()  # a re-render may leave a stale one
+    scroll_to(page.locator(f"{EDITOR} >> visible=true").first)  # a re-render may leave a stale one
     screenshot(page, "structure_editor_molecules_typed_name")
     assert left == [], f"requests left the machine: {left}"
 

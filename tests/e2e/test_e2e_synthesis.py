@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import accounts, sessions
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, sign_in
 
 ROUTE = re.compile(r"route \d+ ·", re.IGNORECASE)  # a route card, not the "Draw the target" editor
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -129,5 +129,5 @@ def test_a_step_that_leaves_a_second_phenol_free_shows_the_protecting_group_flag
         flagged.locator("summary").click()
     expect(flag).to_be_visible()
     expect(flagged.get_by_text("Greene", exact=False).first).to_be_visible()
-    flag.scroll_into_view_if_needed()
+    scroll_to(flag)
     _shot(page, "synthesis_protection_flag")

@@ -7,17 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import accounts
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, scroll_to, settle, sign_in
 
-# Known failure, issue 21 (open): run right after tests/e2e/test_e2e_synthesis.py in one pytest process, the
-# Chat page this test opens ("Ask in chat", "Open read-only") never draws, not even its heading, within 120 s;
-# alone the test passes in about 45 s, and a retry does not help. Marked xfail (not strict) so that it still runs
-# and reports, until the cause is found; the workshop pages' AppTests (tests/integration/app/) keep running.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.xfail(reason="issue 21: Chat page opened from a workshop never draws after the synthesis tests"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "correct horse battery"
 CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3}$")
 
@@ -27,7 +19,7 @@ def check(exercise, molecule: str) -> None:
     while the page is still rerunning can lose the text on a busy machine: wait until Streamlit is idle and the
     box holds the molecule before pressing Check."""
     page = exercise.page
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=120_000)
+    settle(page)
     box = exercise.get_by_label("Your molecule (SMILES or name)")
     box.fill(molecule)
     expect(box).to_have_value(molecule)
@@ -71,7 +63,7 @@ def test_instructor_runs_a_workshop_and_sees_a_participant_pass_an_exercise(live
 
     # The dashboard refreshes itself (st.fragment run_every): no reload needed.
     expect(page.get_by_text("1 / 8")).to_be_visible(timeout=30_000)
-    page.get_by_text("Look at a participant's exercise session").scroll_into_view_if_needed()
+    scroll_to(page.get_by_text("Look at a participant's exercise session"))
     screenshot(page, "workshop_instructor_dashboard")
     page.get_by_role("button", name="Open read-only").click()
     # The Chat page draws the participant's whole session: on a busy 2-core machine that can take most of a minute.
