@@ -26,9 +26,10 @@ PROBE_SENTENCES = (
     "The polymer's glass transition temperature rose with the crosslink density.",
     "Lithium-ion battery cathodes degrade through transition-metal dissolution.",
 )
-# The int8 ONNX weights of the same model give 0.994 on the probe sentences (0.981 at worst on library passages,
-# benchmarks/RESULTS.md): that is the same space. Other models land far below.
-MIN_LIBRARY_COSINE = 0.98
+# The int8 ONNX weights of the same model give 0.994 on the probe sentences and 0.973 at worst on the demo
+# library's passages (benchmarks/RESULTS.md; the legacy check below re-embeds stored passages): that is the same
+# space. Another model's vectors are unrelated to these (cosine far below 0.9), so 0.95 leaves room for both.
+MIN_LIBRARY_COSINE = 0.95
 
 
 class EmbedderMismatch(LiteratureError):
