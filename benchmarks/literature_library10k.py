@@ -307,6 +307,7 @@ def main() -> None:
     result["load_avg_1min_at_end"] = os.getloadavg()[0]
     print(json.dumps(result, indent=1), flush=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
+    args.out.with_suffix(".partial.json").unlink(missing_ok=True)  # the slices are in the result now
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -133,6 +134,16 @@ def main() -> None:
     ap.add_argument("--cache-dir", default="var/synthesis")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument(
+        "--tag",
+        default="peers",
+        help="results name: results/synthesis_<tag>.json and its section of results/synthesis.md (keeps earlier runs)",
+    )
+    ap.add_argument(
+        "--machine-note",
+        default="under nice 10 on a machine shared with other jobs",
+        help="how loaded the machine was, for the report",
+    )
+    ap.add_argument(
         "--checkpoint",
         type=Path,
         default=None,
@@ -141,7 +152,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.report_only:
-        report(json.loads((RESULTS / "synthesis_peers.json").read_text()))
+        report(json.loads((RESULTS / f"synthesis_{args.tag}.json").read_text()), args.tag)
         return
     from tools.synthesis import Stock
 
@@ -181,14 +192,15 @@ def main() -> None:
         "workers": args.workers,
         "wall_s": round(earlier_wall + time.monotonic() - start),
         "conditions": f"{args.workers} worker processes, one search each at a time, jobs interleaved per target "
-        "with the searchers' order rotated, under nice 10 on a machine shared with other jobs; expansion top-k 10, "
+        f"with the searchers' order rotated, {args.machine_note}; expansion top-k 10, "
         "max depth 6, the same stock (target excluded) for all four",
+        "load_avg_1min_at_end": round(os.getloadavg()[0], 2),
         "results": results,
     }
-    report(data)
+    report(data, args.tag)
 
 
-def report(data: dict) -> None:
+def report(data: dict, tag: str = "peers") -> None:
     """Write the JSON and the Markdown section from a run's data (the summary is recomputed from its results)."""
     n, limit = data["n"], data["time_limit_s"]
     summary = data["summary"] = summarise(data["results"], n, limit)
@@ -225,7 +237,7 @@ def report(data: dict) -> None:
             )
         )
     write(
-        "peers",
+        tag,
         data,
         rows,
         f"'ours' is chemassist best-first, 'baseline' the peer named in the row, both with 95% intervals (Wilson for "
